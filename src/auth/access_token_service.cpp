@@ -1,0 +1,42 @@
+#include "auth/access_token_service.hpp"
+
+#include <sodium.h>
+
+#include "auth/access_token.hpp"
+
+namespace openbar::auth {
+
+std::string AccessTokenService::current_token(std::int64_t user_id) {
+    if (auto stored = store_.find_current_token(user_id)) {
+        return keys_.open(stored->sealed);
+    }
+    std::string token = generate_access_token();
+    auto hash = keys_.lookup_hash(token);
+    auto stored = store_.create_token_if_missing(user_id, hash, keys_.seal(token));
+    // A concurrent request may have created the token first; return that one.
+    return keys_.open(stored.sealed);
+}
+
+std::string AccessTokenService::rotate(std::int64_t user_id) {
+    std::string token = generate_access_token();
+    auto hash = keys_.lookup_hash(token);
+    store_.replace_token(user_id, hash, keys_.seal(token));
+    return token;
+}
+
+std::optional<store::TokenOwner> AccessTokenService::find_owner(std::int64_t company_id, std::string_view token) {
+    if (!is_well_formed_access_token(token)) {
+        return std::nullopt;
+    }
+    auto hash = keys_.lookup_hash(token);
+    auto owner = store_.find_token_owner(company_id, hash);
+    // The database matched on the hash already; comparing again in constant
+    // time keeps the decision itself free of timing differences.
+    if (!owner || owner->lookup_hash.size() != hash.size() ||
+        sodium_memcmp(owner->lookup_hash.data(), hash.data(), hash.size()) != 0) {
+        return std::nullopt;
+    }
+    return owner;
+}
+
+}  // namespace openbar::auth

@@ -1,0 +1,125 @@
+#include "auth/authorization_header.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "auth/sodium_init.hpp"
+#include "util/text.hpp"
+
+namespace openbar::auth {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
+// token68 from RFC 7235 section 2.1: the characters a token may contain.
+bool is_token68(std::string_view value) {
+    if (value.empty()) return false;
+    return std::all_of(value.begin(), value.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.' ||
+               c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+    });
+}
+
+ParsedAuthorization parse_basic(std::string_view encoded) {
+    if (encoded.empty()) {
+        return MalformedAuthorization{"Basic credentials are empty"};
+    }
+    if (encoded.size() % 4 != 0) {
+        return MalformedAuthorization{"Basic credentials are not padded base64"};
+    }
+
+    std::string decoded(encoded.size() / 4 * 3, '\0');
+    std::size_t decoded_length = 0;
+    const char* end = nullptr;
+    ensure_sodium();
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(),
+                          encoded.size(), nullptr, &decoded_length, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != encoded.data() + encoded.size()) {
+        return MalformedAuthorization{"Basic credentials are not valid base64"};
+    }
+    decoded.resize(decoded_length);
+
+    std::size_t colon = decoded.find(':');
+    if (colon == std::string::npos) {
+        return MalformedAuthorization{"Basic credentials have no colon between user-id and password"};
+    }
+    BasicCredentials credentials{decode_utf8_or_latin1(std::string_view(decoded).substr(0, colon)),
+                                 decode_utf8_or_latin1(std::string_view(decoded).substr(colon + 1))};
+    sodium_memzero(decoded.data(), decoded.size());
+
+    if (credentials.user_id.empty()) {
+        return MalformedAuthorization{"Basic credentials have an empty user-id"};
+    }
+    if (has_control_character(credentials.user_id) || has_control_character(credentials.password)) {
+        return MalformedAuthorization{"Basic credentials contain a control character"};
+    }
+    return credentials;
+}
+
+}  // namespace
+
+std::string decode_utf8_or_latin1(std::string_view bytes) {
+    if (util::is_valid_utf8(bytes)) {
+        return std::string(bytes);
+    }
+    std::string text;
+    text.reserve(bytes.size() * 2);
+    for (char byte : bytes) {
+        auto code = static_cast<unsigned char>(byte);
+        if (code < 0x80) {
+            text.push_back(static_cast<char>(code));
+        } else {
+            text.push_back(static_cast<char>(0xC0 | (code >> 6)));
+            text.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        }
+    }
+    return text;
+}
+
+bool has_control_character(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x20 || byte == 0x7F) {
+            return true;
+        }
+        // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
+        if (byte == 0xC2 && i + 1 < text.size()) {
+            auto next = static_cast<unsigned char>(text[i + 1]);
+            if (next >= 0x80 && next <= 0x9F) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+ParsedAuthorization parse_authorization(std::string_view header_value) {
+    std::string_view value = trim(header_value);
+    std::size_t space = value.find_first_of(" \t");
+    std::string_view scheme = value.substr(0, space);
+    std::string_view rest = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
+
+    if (scheme.empty()) {
+        return MalformedAuthorization{"Authorization header is empty"};
+    }
+    if (util::iequals(scheme, "token") || util::iequals(scheme, "bearer")) {
+        if (!is_token68(rest)) {
+            return MalformedAuthorization{"Token credentials must be one token after the scheme name"};
+        }
+        return TokenCredentials{std::string(rest)};
+    }
+    if (util::iequals(scheme, "basic")) {
+        return parse_basic(rest);
+    }
+    return MalformedAuthorization{"unsupported authorization scheme; use Token or Basic"};
+}
+
+}  // namespace openbar::auth

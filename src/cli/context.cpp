@@ -1,0 +1,55 @@
+#include "cli/context.hpp"
+
+#include <iostream>
+
+#include "cli/cli.hpp"
+
+namespace openbar::cli {
+
+std::string default_key_file(const std::string& database_url) {
+    constexpr std::string_view sqlite_scheme = "sqlite:";
+    if (database_url.starts_with(sqlite_scheme) && database_url.size() > sqlite_scheme.size()) {
+        return database_url.substr(sqlite_scheme.size()) + ".key";
+    }
+    return "openbar.key";
+}
+
+Context Context::open(const GlobalOptions& options) {
+    Context context;
+    context.store = store::open_store(options.database_url);
+    std::string key_file = options.key_file.empty() ? default_key_file(options.database_url) : options.key_file;
+    context.keys = std::make_unique<auth::KeyRing>(auth::KeyRing::load_or_create(key_file));
+    return context;
+}
+
+store::Company require_company(store::Store& store, const std::string& name) {
+    auto company = store.find_company(name);
+    if (!company) {
+        throw CommandError("company '" + name + "' not found; create it with: openbar company create " + name);
+    }
+    return *company;
+}
+
+store::User require_user(store::Store& store, const store::Company& company, const std::string& username) {
+    auto user = store.find_user(company.id, username);
+    if (!user) {
+        throw CommandError("user '" + username + "' not found in company '" + company.name +
+                           "'; create it with: openbar user create " + company.name + " " + username +
+                           " --password-stdin");
+    }
+    return *user;
+}
+
+std::string read_password_from_stdin() {
+    std::string password;
+    if (!std::getline(std::cin, password) && password.empty()) {
+        throw CommandError("no password on standard input; pipe one line, e.g. printf '%s\\n' \"$PASSWORD\" | openbar ...");
+    }
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+        throw CommandError("the password read from standard input is empty; supply a non-empty password");
+    }
+    return password;
+}
+
+}  // namespace openbar::cli

@@ -1,0 +1,123 @@
+#include <spdlog/spdlog.h>
+
+#include "api/services.hpp"
+#include "auth/authenticator.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "http/pipeline.hpp"
+#include "http/server.hpp"
+
+namespace openbar::cli {
+namespace {
+
+void parse_listen(const std::string& listen, config::ServerConfig& config) {
+    std::size_t colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+        throw CommandError("invalid --listen '" + listen + "': use HOST:PORT, e.g. 127.0.0.1:8080");
+    }
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    unsigned long port = 0;
+    try {
+        std::size_t used = 0;
+        port = std::stoul(listen.substr(colon + 1), &used);
+        if (used != listen.size() - colon - 1) throw std::invalid_argument("trailing characters");
+    } catch (const std::exception&) {
+        port = 70000;
+    }
+    if (port > 65535) {
+        throw CommandError("invalid port in --listen '" + listen + "': use 0 to 65535");
+    }
+    config.listen_host = host;
+    config.listen_port = static_cast<unsigned short>(port);
+}
+
+void serve(const GlobalOptions& options, config::ServerConfig config, const std::string& listen) {
+    parse_listen(listen, config);
+    if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+        throw CommandError("--tls-cert and --tls-key must be given together");
+    }
+
+    spdlog::info("openbar starting: database {}", options.database_url.substr(0, options.database_url.find(':')));
+    auto context = Context::open(options);
+
+    auth::PasswordHasher hasher;
+    auth::WorkerPool hash_pool(config.hash_threads, config.hash_queue_limit);
+    auth::AccessTokenService tokens(*context.store, *context.keys);
+    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool);
+
+    http::Router router;
+    api::Services services{config, *context.store, tokens};
+    api::register_routes(router, services);
+
+    http::Pipeline pipeline(config, *context.store, authenticator, router);
+    http::Server server(config, pipeline);
+    server.bind();
+    server.run();
+    hash_pool.stop();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, const GlobalOptions& options) {
+    struct Arguments {
+        config::ServerConfig config;
+        std::string listen = "127.0.0.1:8080";
+        long long header_timeout = 30;
+        long long body_timeout = 120;
+        long long write_timeout = 60;
+        long long shutdown_grace = 10;
+    };
+    auto arguments = std::make_shared<Arguments>();
+    auto& config = arguments->config;
+
+    auto* serve_command = app.add_subcommand("serve", "Run the HTTP API server");
+    serve_command->add_option("--listen", arguments->listen, "Address and port to listen on, HOST:PORT")
+        ->capture_default_str();
+    serve_command->add_option("--base-domain", config.base_domain, "Tenants are served at COMPANY.BASE_DOMAIN")
+        ->capture_default_str();
+    serve_command->add_option("--threads", config.threads, "Network threads (0: one per core)")->capture_default_str();
+    serve_command->add_option("--max-header-bytes", config.max_header_bytes, "Largest request header, in bytes (431 above)")
+        ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 20))
+        ->capture_default_str();
+    serve_command->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body, in bytes (413 above)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))
+        ->capture_default_str();
+    serve_command->add_option("--max-connections", config.max_connections, "Open connections before new ones get 503")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    serve_command->add_option("--header-timeout", arguments->header_timeout,
+                              "Seconds to wait for a request header, keep-alive idle time included")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    serve_command->add_option("--body-timeout", arguments->body_timeout, "Seconds to receive a request body")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    serve_command->add_option("--write-timeout", arguments->write_timeout, "Seconds to send a response")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    serve_command->add_option("--shutdown-grace", arguments->shutdown_grace,
+                              "Seconds to let in-flight requests finish after SIGINT or SIGTERM")
+        ->check(CLI::Range(0, 3600))
+        ->capture_default_str();
+    serve_command->add_option("--hash-threads", config.hash_threads, "Password hashing threads (0: one per core)")
+        ->capture_default_str();
+    serve_command->add_option("--hash-queue-limit", config.hash_queue_limit,
+                              "Password checks waiting for a hashing thread before new ones get 503")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    serve_command->add_option("--tls-cert", config.tls_cert_file, "PEM certificate chain; serves HTTPS with --tls-key")
+        ->check(CLI::ExistingFile);
+    serve_command->add_option("--tls-key", config.tls_key_file, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+
+    serve_command->callback([&options, arguments] {
+        auto config = arguments->config;
+        config.header_timeout = std::chrono::seconds(arguments->header_timeout);
+        config.body_timeout = std::chrono::seconds(arguments->body_timeout);
+        config.write_timeout = std::chrono::seconds(arguments->write_timeout);
+        config.shutdown_grace = std::chrono::seconds(arguments->shutdown_grace);
+        serve(options, config, arguments->listen);
+    });
+}
+
+}  // namespace openbar::cli

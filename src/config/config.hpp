@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace openbar::config {
+
+// Settings of `openbar serve`. Every resource limit lives here under a name
+// with its unit, so operators and tests can find and change it.
+struct ServerConfig {
+    std::string listen_host = "127.0.0.1";
+    unsigned short listen_port = 8080;
+    std::string base_domain = "localhost";
+    unsigned threads = 0;  // 0 means the number of cores
+
+    // HTTP limits.
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_body_bytes = 32 * 1024 * 1024;
+    std::size_t max_connections = 10000;
+    std::chrono::seconds header_timeout{30};    // idle keep-alive wait included
+    std::chrono::seconds body_timeout{120};
+    std::chrono::seconds write_timeout{60};
+    std::chrono::seconds shutdown_grace{10};    // wait for in-flight requests
+
+    // Password hashing runs on its own bounded pool so it never blocks the
+    // network threads; a full queue is answered with 503.
+    unsigned hash_threads = 0;                  // 0 means the number of cores
+    std::size_t hash_queue_limit = 256;
+
+    // TLS (both set, or neither).
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::vector<std::string> trusted_proxies;   // CIDR blocks
+};
+
+}  // namespace openbar::config

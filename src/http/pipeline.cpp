@@ -1,0 +1,170 @@
+#include "http/pipeline.hpp"
+
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/api_error.hpp"
+#include "http/tenant.hpp"
+
+namespace openbar::http {
+namespace {
+
+std::vector<std::string> header_values(const Request& request, std::string_view name) {
+    std::vector<std::string> values;
+    auto [first, last] = request.equal_range(name);
+    for (auto it = first; it != last; ++it) {
+        values.emplace_back(it->value());
+    }
+    return values;
+}
+
+ApiError not_found_error() {
+    return ApiError(ErrorKind::not_found, "not_found", "no such resource");
+}
+
+}  // namespace
+
+Response auth_failure_response(const auth::AuthResult& result, const std::string& realm) {
+    using auth::AuthFailure;
+    auto challenge = [&](ApiError error) {
+        // Offer both schemes (RFC 7235 section 4.1); the charset parameter
+        // tells clients to send UTF-8 (RFC 7617 section 2.1).
+        error.with_header("WWW-Authenticate", "Basic realm=\"" + realm + "\", charset=\"UTF-8\"")
+            .with_header("WWW-Authenticate", "Token realm=\"" + realm + "\"");
+        return error_response(error);
+    };
+    auto retry_after = std::to_string(std::max<long long>(1, result.retry_after.count()));
+
+    switch (result.failure) {
+        case AuthFailure::missing_credentials:
+            return challenge(ApiError(ErrorKind::unauthorized, "not_authenticated", result.reason));
+        case AuthFailure::duplicate_header:
+            return error_response(ApiError(ErrorKind::bad_request, "duplicate_authorization", result.reason));
+        case AuthFailure::malformed_credentials:
+            return challenge(ApiError(ErrorKind::unauthorized, "malformed_credentials", result.reason));
+        case AuthFailure::invalid_credentials:
+            return challenge(ApiError(ErrorKind::unauthorized, "authentication_failed", result.reason));
+        case AuthFailure::totp_required:
+            return challenge(ApiError(ErrorKind::unauthorized, "totp_required", result.reason)
+                                 .with_header("Custobar-TOTP-Code", "required"));
+        case AuthFailure::totp_invalid:
+            return challenge(ApiError(ErrorKind::unauthorized, "totp_invalid", result.reason));
+        case AuthFailure::totp_reused:
+            return challenge(ApiError(ErrorKind::unauthorized, "totp_reused", result.reason));
+        case AuthFailure::throttled:
+            return error_response(ApiError(ErrorKind::too_many_requests, "throttled", result.reason)
+                                      .with_header("Retry-After", retry_after));
+        case AuthFailure::overloaded:
+            return error_response(ApiError(ErrorKind::unavailable, "overloaded", result.reason)
+                                      .with_header("Retry-After", retry_after));
+        case AuthFailure::none:
+            break;
+    }
+    return error_response(ApiError(ErrorKind::internal, "internal_error", "authentication failed unexpectedly"));
+}
+
+std::optional<store::Company> Pipeline::find_company(const std::string& name) {
+    {
+        std::lock_guard lock(companies_mutex_);
+        auto found = companies_.find(name);
+        if (found != companies_.end()) return found->second;
+    }
+    auto company = store_.find_company(name);
+    if (company) {
+        std::lock_guard lock(companies_mutex_);
+        companies_.emplace(name, *company);
+    }
+    return company;
+}
+
+void Pipeline::admit(Exchange& exchange, Continue next) {
+    try {
+        Request& request = exchange.request;
+
+        // Target: origin-form only ("/path?query").
+        auto target = boost::urls::parse_origin_form(request.target());
+        if (!target) {
+            throw ApiError(ErrorKind::bad_request, "invalid_target", "the request target is not a valid path");
+        }
+        exchange.target = *target;
+        exchange.path = std::string(exchange.target.path());
+
+        auto match = router_.match(exchange.path);
+        if (!match) {
+            throw not_found_error();
+        }
+        exchange.route = match->route;
+        exchange.path_params = std::move(match->params);
+
+        // Tenant: only the Host header counts; X-Forwarded-Host is ignored so
+        // a client cannot pick another company's data through a proxy.
+        if (exchange.route->access != Access::public_any_host) {
+            auto host = request.find(beast_http::field::host);
+            auto name = host == request.end() ? std::nullopt
+                                              : company_from_host(host->value(), config_.base_domain);
+            if (name) {
+                exchange.company = find_company(*name);
+            }
+            if (!exchange.company) {
+                throw ApiError(ErrorKind::not_found, "unknown_company",
+                               "no company is served at this host name; use COMPANY." + config_.base_domain);
+            }
+        }
+
+        if (!exchange.route->methods.contains(request.method())) {
+            throw ApiError(ErrorKind::method_not_allowed, "method_not_allowed",
+                           "method " + std::string(request.method_string()) + " is not allowed on this path")
+                .with_header("Allow", Router::allow_header(*exchange.route));
+        }
+
+        if (exchange.route->access != Access::tenant_api) {
+            next(std::nullopt);
+            return;
+        }
+
+        auth::AuthRequest auth_request;
+        auth_request.company = *exchange.company;
+        auth_request.authorization = header_values(request, "Authorization");
+        auth_request.totp_codes = header_values(request, "Custobar-TOTP-Code");
+        auth_request.client_address = exchange.client_address;
+        if (auto agent = request.find(beast_http::field::user_agent); agent != request.end()) {
+            auth_request.user_agent = std::string(agent->value());
+        }
+        std::string realm = exchange.company->name;
+        authenticator_.authenticate(std::move(auth_request), [&exchange, next, realm](auth::AuthResult result) {
+            if (!result.principal) {
+                next(auth_failure_response(result, realm));
+                return;
+            }
+            exchange.principal = std::move(result.principal);
+            next(std::nullopt);
+        });
+    } catch (const ApiError& error) {
+        next(error_response(error));
+    } catch (const store::StoreError& error) {
+        spdlog::error("database error before the handler: {}", error.what());
+        next(error_response(ApiError(ErrorKind::unavailable, "database_unavailable", "the database is unavailable")));
+    }
+}
+
+Response Pipeline::handle(Exchange& exchange) {
+    try {
+        const Handler& handler = exchange.route->methods.at(exchange.request.method());
+        return handler(exchange);
+    } catch (const ApiError& error) {
+        return error_response(error);
+    } catch (const store::StoreError& error) {
+        spdlog::error("database error in {} {}: {}", std::string(exchange.request.method_string()), exchange.path,
+                      error.what());
+        if (error.kind() == store::StoreError::Kind::conflict) {
+            return error_response(ApiError(ErrorKind::bad_request, "conflict", "the request conflicts with stored data"));
+        }
+        return error_response(ApiError(ErrorKind::unavailable, "database_unavailable", "the database is unavailable"));
+    } catch (const std::exception& error) {
+        spdlog::error("unhandled error in {} {}: {}", std::string(exchange.request.method_string()), exchange.path,
+                      error.what());
+        return error_response(ApiError(ErrorKind::internal, "internal_error", "the server failed to handle the request"));
+    }
+}
+
+}  // namespace openbar::http

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "auth/authenticator.hpp"
+#include "config/config.hpp"
+#include "http/exchange.hpp"
+#include "http/router.hpp"
+#include "store/store.hpp"
+
+namespace openbar::http {
+
+// The steps every request goes through once its header has arrived, in
+// order: parse the target, resolve the tenant, match the route, check the
+// method, authenticate; then, once the body has arrived, run the handler.
+// Every failure becomes an ApiError rendered by error_response().
+class Pipeline {
+public:
+    using Continue = std::function<void(std::optional<Response>)>;
+
+    Pipeline(const config::ServerConfig& config, store::Store& store, auth::Authenticator& authenticator,
+             const Router& router)
+        : config_(config), store_(store), authenticator_(authenticator), router_(router) {}
+
+    // Runs the header steps. Calls `next` exactly once, possibly on another
+    // thread: with a response when the request ends before its body is read,
+    // or with nothing when the caller should read the body and call
+    // handle(). Credentials are checked before the body is read, so an
+    // unauthenticated client cannot make the server buffer a large upload.
+    void admit(Exchange& exchange, Continue next);
+
+    // Runs the route's handler. Never throws: errors become responses.
+    Response handle(Exchange& exchange);
+
+private:
+    std::optional<store::Company> find_company(const std::string& name);
+
+    const config::ServerConfig& config_;
+    store::Store& store_;
+    auth::Authenticator& authenticator_;
+    const Router& router_;
+
+    // Companies are never deleted or renamed, so a found one can be cached
+    // for the life of the process. Misses are not cached, so a company
+    // created by the CLI while the server runs is seen at once.
+    std::mutex companies_mutex_;
+    std::unordered_map<std::string, store::Company> companies_;
+};
+
+// Returns the response for an authentication failure (status, body, and
+// WWW-Authenticate or Retry-After headers).
+Response auth_failure_response(const auth::AuthResult& result, const std::string& realm);
+
+}  // namespace openbar::http

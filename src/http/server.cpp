@@ -1,0 +1,176 @@
+#include "http/server.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "http/session.hpp"
+
+namespace openbar::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+Server::Server(const config::ServerConfig& config, Pipeline& pipeline)
+    : config_(config), pipeline_(pipeline), acceptor_(io_), signals_(io_, SIGINT, SIGTERM), drain_timer_(io_) {
+    if (!config_.tls_cert_file.empty()) {
+        tls_.emplace(net::ssl::context::tls_server);
+        // TLS 1.2 is the oldest version without known protocol weaknesses.
+        tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                          net::ssl::context::single_dh_use);
+        SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
+        try {
+            tls_->use_certificate_chain_file(config_.tls_cert_file);
+            tls_->use_private_key_file(config_.tls_key_file, net::ssl::context::pem);
+        } catch (const boost::system::system_error& error) {
+            throw std::runtime_error("cannot load TLS certificate '" + config_.tls_cert_file + "' or key '" +
+                                     config_.tls_key_file + "': " + error.code().message());
+        }
+    }
+}
+
+Server::~Server() = default;
+
+unsigned short Server::bind() {
+    boost::system::error_code error;
+    auto address = net::ip::make_address(config_.listen_host, error);
+    if (error) {
+        throw std::runtime_error("invalid listen address '" + config_.listen_host + "'; use an IP address");
+    }
+    tcp::endpoint endpoint(address, config_.listen_port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint, error);
+    if (error) {
+        throw std::runtime_error("cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port) +
+                                 ": " + error.message());
+    }
+    acceptor_.listen(net::socket_base::max_listen_connections);
+    return acceptor_.local_endpoint().port();
+}
+
+void Server::run() {
+    signals_.async_wait([this](boost::system::error_code error, int signal) {
+        if (error) return;
+        spdlog::info("received signal {}, stopping", signal);
+        stop();
+    });
+    accept();
+
+    std::string scheme = tls_ ? "https" : "http";
+    auto port = acceptor_.local_endpoint().port();
+    spdlog::info("openbar listening on {}://{}:{} (tenants at {}://COMPANY.{}:{})", scheme, config_.listen_host, port,
+                 scheme, config_.base_domain, port);
+
+    unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) {
+        workers.emplace_back([this] { io_.run(); });
+    }
+    io_.run();
+    for (auto& worker : workers) worker.join();
+    spdlog::info("openbar stopped");
+}
+
+void Server::stop() {
+    net::post(io_, [this] {
+        if (stopping_.exchange(true)) return;
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        signals_.cancel(ignored);
+
+        std::vector<std::shared_ptr<SessionBase>> open;
+        {
+            std::lock_guard lock(sessions_mutex_);
+            for (auto& [raw, weak] : sessions_) {
+                if (auto session = weak.lock()) open.push_back(std::move(session));
+            }
+        }
+        spdlog::info("stopping: waiting for {} open connections", open.size());
+        for (auto& session : open) session->shut_down_when_idle();
+
+        drain_deadline_ = std::chrono::steady_clock::now() + config_.shutdown_grace;
+        wait_for_drain();
+    });
+}
+
+void Server::wait_for_drain() {
+    std::size_t remaining;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        remaining = sessions_.size();
+    }
+    if (remaining == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+        if (remaining != 0) {
+            spdlog::warn("stopping with {} connections still busy after {} s", remaining,
+                         config_.shutdown_grace.count());
+        }
+        io_.stop();
+        return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this](boost::system::error_code error) {
+        if (!error) wait_for_drain();
+    });
+}
+
+void Server::session_started(SessionBase* session) {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_[session] = session->weak_from_this();
+}
+
+void Server::session_finished(SessionBase* session) {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(session);
+}
+
+void Server::accept() {
+    acceptor_.async_accept(net::make_strand(io_), [this](boost::system::error_code error, tcp::socket socket) {
+        if (error) {
+            if (error == net::error::operation_aborted) return;
+            // Out of file descriptors and similar: log and keep accepting.
+            spdlog::warn("accept failed: {}", error.message());
+            accept();
+            return;
+        }
+
+        boost::system::error_code ignored;
+        auto remote = socket.remote_endpoint(ignored);
+        std::string client_address = remote.address().to_string();
+        socket.set_option(tcp::no_delay(true), ignored);
+
+        std::size_t open;
+        {
+            std::lock_guard lock(sessions_mutex_);
+            open = sessions_.size();
+        }
+        if (open >= config_.max_connections) {
+            // Over the limit: answer 503 and close rather than hold the socket.
+            static const std::string body =
+                "{\"error\":{\"code\":\"too_many_connections\",\"reason\":\"the server is at its connection limit\"}}";
+            static const std::string reply =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                "Retry-After: 1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+            auto shared_socket = std::make_shared<tcp::socket>(std::move(socket));
+            net::async_write(*shared_socket, net::buffer(reply),
+                             [shared_socket](boost::system::error_code, std::size_t) {
+                                 boost::system::error_code ignored_error;
+                                 shared_socket->shutdown(tcp::socket::shutdown_both, ignored_error);
+                             });
+            spdlog::warn("connection from {} rejected: {} connections open (max_connections)", client_address, open);
+        } else if (tls_) {
+            std::make_shared<TlsSession>(*this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_),
+                                         client_address)
+                ->start();
+        } else {
+            std::make_shared<PlainSession>(*this, beast::tcp_stream(std::move(socket)), client_address)->start();
+        }
+        accept();
+    });
+}
+
+}  // namespace openbar::http

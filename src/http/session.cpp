@@ -1,0 +1,236 @@
+#include "http/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/api_error.hpp"
+#include "http/server.hpp"
+
+namespace openbar::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+namespace {
+
+template <class Stream>
+beast::tcp_stream& tcp_layer(Stream& stream) {
+    return beast::get_lowest_layer(stream);
+}
+
+constexpr bool is_tls(const beast::tcp_stream*) { return false; }
+constexpr bool is_tls(const beast::ssl_stream<beast::tcp_stream>*) { return true; }
+
+}  // namespace
+
+template <class Stream>
+Session<Stream>::Session(Server& server, Stream stream, std::string client_address)
+    : server_(server), stream_(std::move(stream)), client_address_(std::move(client_address)) {}
+
+template <class Stream>
+void Session<Stream>::start() {
+    server_.session_started(this);
+    // Run on the session's strand from here on.
+    net::dispatch(stream_.get_executor(), [self = self()] {
+        if constexpr (is_tls(static_cast<Stream*>(nullptr))) {
+            tcp_layer(self->stream_).expires_after(self->server_.config().header_timeout);
+            self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code error) {
+                if (error) {
+                    spdlog::debug("TLS handshake with {} failed: {}", self->client_address_, error.message());
+                    self->close();
+                    return;
+                }
+                self->read_header();
+            });
+        } else {
+            self->read_header();
+        }
+    });
+}
+
+template <class Stream>
+void Session<Stream>::shut_down_when_idle() {
+    net::post(stream_.get_executor(), [self = self()] {
+        if (self->idle_ && self->buffer_.size() == 0) {
+            // Cancels the pending read; on_header sees operation_aborted and closes.
+            tcp_layer(self->stream_).cancel();
+        }
+    });
+}
+
+template <class Stream>
+void Session<Stream>::read_header() {
+    if (server_.stopping()) {
+        close();
+        return;
+    }
+    const auto& config = server_.config();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+    parser_->body_limit(config.max_body_bytes);
+    exchange_.reset();
+    idle_ = true;
+
+    // One deadline covers the keep-alive wait and the whole header.
+    tcp_layer(stream_).expires_after(config.header_timeout);
+    beast_http::async_read_header(stream_, buffer_, *parser_,
+                                  [self = self()](beast::error_code error, std::size_t) { self->on_header(error); });
+}
+
+template <class Stream>
+void Session<Stream>::on_header(beast::error_code error) {
+    idle_ = false;
+    if (error) {
+        send_parse_error(error);
+        return;
+    }
+
+    Request& request = parser_->get();
+    exchange_ = std::make_unique<Exchange>(request, client_address_);
+    exchange_->secure = is_tls(static_cast<Stream*>(nullptr));
+
+    server_.pipeline().admit(*exchange_, [self = self()](std::optional<Response> early) {
+        // admit() may call back from a password hashing thread.
+        net::post(self->stream_.get_executor(),
+                  [self, early = std::move(early)]() mutable { self->after_admission(std::move(early)); });
+    });
+}
+
+template <class Stream>
+void Session<Stream>::after_admission(std::optional<Response> early) {
+    if (early) {
+        // The body, if any, was never read, so the connection cannot be reused.
+        send(std::move(*early), !parser_->is_done());
+        return;
+    }
+
+    // RFC 9110 section 10.1.1: a client that sent "Expect: 100-continue"
+    // waits for this interim response before sending the body. It is sent
+    // only now, after authentication succeeded.
+    Request& request = parser_->get();
+    auto expect = request.find(beast_http::field::expect);
+    if (expect != request.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
+        auto interim = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_, 11);
+        tcp_layer(stream_).expires_after(server_.config().write_timeout);
+        beast_http::async_write(stream_, *interim, [self = self(), interim](beast::error_code error, std::size_t) {
+            if (error) {
+                self->close();
+                return;
+            }
+            self->read_body();
+        });
+        return;
+    }
+    read_body();
+}
+
+template <class Stream>
+void Session<Stream>::read_body() {
+    if (parser_->is_done()) {
+        on_body({});
+        return;
+    }
+    tcp_layer(stream_).expires_after(server_.config().body_timeout);
+    beast_http::async_read(stream_, buffer_, *parser_,
+                           [self = self()](beast::error_code error, std::size_t) { self->on_body(error); });
+}
+
+template <class Stream>
+void Session<Stream>::on_body(beast::error_code error) {
+    if (error) {
+        send_parse_error(error);
+        return;
+    }
+    send(server_.pipeline().handle(*exchange_), false);
+}
+
+template <class Stream>
+void Session<Stream>::send_parse_error(beast::error_code error) {
+    if (error == beast_http::error::end_of_stream || error == net::error::operation_aborted ||
+        error == beast::error::timeout || error == net::error::eof || error == net::error::connection_reset) {
+        close();
+        return;
+    }
+    if (error == beast_http::error::header_limit) {
+        send(error_response(ApiError(ErrorKind::header_too_large, "header_too_large",
+                                     "the request header exceeds " +
+                                         std::to_string(server_.config().max_header_bytes) + " bytes")),
+             true);
+        return;
+    }
+    if (error == beast_http::error::body_limit) {
+        send(error_response(ApiError(ErrorKind::payload_too_large, "body_too_large",
+                                     "the request body exceeds " + std::to_string(server_.config().max_body_bytes) +
+                                         " bytes")),
+             true);
+        return;
+    }
+    if (error.category() == beast_http::make_error_code(beast_http::error::bad_target).category()) {
+        send(error_response(ApiError(ErrorKind::bad_request, "malformed_request",
+                                     "the request is not valid HTTP/1.1: " + error.message())),
+             true);
+        return;
+    }
+    spdlog::debug("connection from {} failed: {}", client_address_, error.message());
+    close();
+}
+
+template <class Stream>
+void Session<Stream>::send(Response response, bool close_after) {
+    bool request_keep_alive = exchange_ ? exchange_->request.keep_alive() : false;
+    bool close = close_after || server_.stopping() || !request_keep_alive;
+    response.keep_alive(!close);
+    response.prepare_payload();
+    if (exchange_) {
+        spdlog::debug("{} {} {} -> {}", client_address_, std::string(exchange_->request.method_string()),
+                      exchange_->path, response.result_int());
+    }
+
+    response_ = std::make_unique<Response>(std::move(response));
+    tcp_layer(stream_).expires_after(server_.config().write_timeout);
+    beast_http::async_write(stream_, *response_, [self = self(), close](beast::error_code error, std::size_t) {
+        self->on_write(error, close);
+    });
+}
+
+template <class Stream>
+void Session<Stream>::on_write(beast::error_code error, bool close_connection) {
+    response_.reset();
+    if (error || close_connection) {
+        close();
+        return;
+    }
+    read_header();
+}
+
+template <class Stream>
+void Session<Stream>::close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    if constexpr (is_tls(static_cast<Stream*>(nullptr))) {
+        // A TLS close_notify could block on a dead peer; bound it.
+        tcp_layer(stream_).expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown([self = self()](beast::error_code) {
+            beast::error_code ignored_error;
+            tcp_layer(self->stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored_error);
+            tcp_layer(self->stream_).close();
+            self->server_.session_finished(self.get());
+        });
+        return;
+    } else {
+        tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+        tcp_layer(stream_).close();
+    }
+    server_.session_finished(this);
+}
+
+template class Session<beast::tcp_stream>;
+template class Session<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace openbar::http

@@ -1,0 +1,146 @@
+#include "store/sqlite/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "store/store.hpp"
+
+namespace openbar::store::sqlite {
+
+void throw_sqlite_error(sqlite3* db, int code, std::string_view context) {
+    int primary = code & 0xFF;
+    auto kind = StoreError::Kind::unavailable;
+    if (primary == SQLITE_CONSTRAINT) {
+        kind = StoreError::Kind::conflict;
+    }
+    std::string message = std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+    throw StoreError(kind, message);
+}
+
+Statement::~Statement() {
+    sqlite3_reset(handle_);
+    sqlite3_clear_bindings(handle_);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(handle_, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+    sqlite3_bind_text(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::span<const std::uint8_t> value) {
+    sqlite3_bind_blob(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    sqlite3_bind_null(handle_, index);
+    return *this;
+}
+
+bool Statement::step() {
+    int code = sqlite3_step(handle_);
+    if (code == SQLITE_ROW) return true;
+    if (code == SQLITE_DONE) return false;
+    throw_sqlite_error(sqlite3_db_handle(handle_), code, "SQLite statement failed");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+}
+
+std::int64_t Statement::int64_at(int column) const { return sqlite3_column_int64(handle_, column); }
+
+std::string Statement::text_at(int column) const {
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
+    return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column))) : std::string();
+}
+
+std::optional<std::string> Statement::optional_text_at(int column) const {
+    if (is_null(column)) return std::nullopt;
+    return text_at(column);
+}
+
+std::vector<std::uint8_t> Statement::blob_at(int column) const {
+    auto data = static_cast<const std::uint8_t*>(sqlite3_column_blob(handle_, column));
+    auto size = static_cast<std::size_t>(sqlite3_column_bytes(handle_, column));
+    return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>{};
+}
+
+bool Statement::is_null(int column) const { return sqlite3_column_type(handle_, column) == SQLITE_NULL; }
+
+Connection::Connection(const std::string& path) {
+    int code = sqlite3_open_v2(path.c_str(), &db_,
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (code != SQLITE_OK) {
+        std::string message = "cannot open SQLite database '" + path + "': " +
+                              (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code));
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw StoreError(StoreError::Kind::unavailable, message);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    // Writers wait up to 5 s for each other instead of failing at once.
+    sqlite3_busy_timeout(db_, 5000);
+    // WAL lets readers run while one writer commits; synchronous=FULL makes
+    // each commit durable before an upload is acknowledged.
+    execute("PRAGMA journal_mode=WAL");
+    execute("PRAGMA synchronous=FULL");
+    execute("PRAGMA foreign_keys=ON");
+}
+
+Connection::~Connection() {
+    for (auto& [sql, statement] : statements_) {
+        sqlite3_finalize(statement);
+    }
+    sqlite3_close_v2(db_);
+}
+
+Statement Connection::prepare(const char* sql) {
+    auto found = statements_.find(sql);
+    if (found != statements_.end()) {
+        return Statement(found->second);
+    }
+    sqlite3_stmt* statement = nullptr;
+    int code = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+    if (code != SQLITE_OK) {
+        throw_sqlite_error(db_, code, "SQLite prepare failed");
+    }
+    statements_.emplace(sql, statement);
+    return Statement(statement);
+}
+
+void Connection::execute(const char* sql) {
+    char* error = nullptr;
+    int code = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
+    if (code != SQLITE_OK) {
+        std::string message = error ? error : sqlite3_errstr(code);
+        sqlite3_free(error);
+        throw StoreError(StoreError::Kind::unavailable, "SQLite statement failed: " + message);
+    }
+}
+
+WriteTransaction::WriteTransaction(Connection& connection) : connection_(connection) {
+    connection_.execute("BEGIN IMMEDIATE");
+}
+
+WriteTransaction::~WriteTransaction() {
+    if (!done_) {
+        try {
+            connection_.execute("ROLLBACK");
+        } catch (const std::exception& error) {
+            spdlog::error("SQLite rollback failed: {}", error.what());
+        }
+    }
+}
+
+void WriteTransaction::commit() {
+    connection_.execute("COMMIT");
+    done_ = true;
+}
+
+}  // namespace openbar::store::sqlite

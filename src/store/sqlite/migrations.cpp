@@ -1,0 +1,83 @@
+#include <spdlog/spdlog.h>
+
+#include <iterator>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace openbar::store::sqlite {
+namespace {
+
+struct Migration {
+    std::int64_t version;
+    const char* description;
+    const char* sql;
+};
+
+// Append only: a released migration is never edited, a change gets a new number.
+constexpr Migration migrations[] = {
+    {1, "companies, users, access tokens and records", R"sql(
+        CREATE TABLE companies (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            username TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            credential_epoch INTEGER NOT NULL DEFAULT 1,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (company_id, username)
+        );
+        CREATE TABLE access_tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL UNIQUE REFERENCES users(id),
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            lookup_hash BLOB NOT NULL UNIQUE,
+            sealed BLOB NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            last_used_at TEXT,
+            last_used_address TEXT
+        );
+        CREATE TABLE records (
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            type TEXT NOT NULL,
+            key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            PRIMARY KEY (company_id, type, key)
+        );
+    )sql"},
+};
+
+}  // namespace
+
+void apply_migrations(Connection& connection) {
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY,"
+        " description TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+
+    for (const Migration& migration : migrations) {
+        WriteTransaction transaction(connection);
+        auto applied = connection.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+        applied.bind(1, migration.version);
+        bool already = applied.step();
+        if (already) {
+            continue;
+        }
+        connection.execute(migration.sql);
+        connection.prepare("INSERT INTO schema_migrations (version, description) VALUES (?, ?)")
+            .bind(1, migration.version)
+            .bind(2, migration.description)
+            .run();
+        transaction.commit();
+        spdlog::info("applied database migration {}: {}", migration.version, migration.description);
+    }
+}
+
+}  // namespace openbar::store::sqlite

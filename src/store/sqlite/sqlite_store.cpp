@@ -1,0 +1,163 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace openbar::store::sqlite {
+namespace {
+
+constexpr const char* select_user_columns =
+    "SELECT id, company_id, username, password_hash, credential_epoch, active FROM users ";
+
+User read_user(Statement& statement, int first_column = 0) {
+    User user;
+    user.id = statement.int64_at(first_column);
+    user.company_id = statement.int64_at(first_column + 1);
+    user.username = statement.text_at(first_column + 2);
+    user.password_hash = statement.text_at(first_column + 3);
+    user.credential_epoch = statement.int64_at(first_column + 4);
+    user.active = statement.int64_at(first_column + 5) != 0;
+    return user;
+}
+
+AccessTokenRecord read_token(Statement& statement) {
+    AccessTokenRecord token;
+    token.id = statement.int64_at(0);
+    token.user_id = statement.int64_at(1);
+    token.sealed = statement.blob_at(2);
+    token.created_at = statement.text_at(3);
+    token.last_used_at = statement.optional_text_at(4);
+    token.last_used_address = statement.optional_text_at(5);
+    return token;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::string path) : pool_(std::move(path)), records_(pool_) {}
+
+void SqliteStore::ping() {
+    auto connection = pool_.lease();
+    auto statement = connection->prepare("SELECT count(*) FROM schema_migrations");
+    statement.step();
+}
+
+std::optional<Company> SqliteStore::find_company(std::string_view name) {
+    auto connection = pool_.lease();
+    auto statement = connection->prepare("SELECT id, name FROM companies WHERE name = ?");
+    statement.bind(1, name);
+    if (!statement.step()) return std::nullopt;
+    return Company{statement.int64_at(0), statement.text_at(1)};
+}
+
+Company SqliteStore::create_company(std::string_view name) {
+    auto connection = pool_.lease();
+    connection->prepare("INSERT INTO companies (name) VALUES (?)").bind(1, name).run();
+    return Company{connection->last_insert_rowid(), std::string(name)};
+}
+
+std::optional<User> SqliteStore::find_user(std::int64_t company_id, std::string_view username) {
+    static const std::string sql = std::string(select_user_columns) + "WHERE company_id = ? AND username = ?";
+    auto connection = pool_.lease();
+    auto statement = connection->prepare(sql.c_str());
+    statement.bind(1, company_id).bind(2, username);
+    if (!statement.step()) return std::nullopt;
+    return read_user(statement);
+}
+
+User SqliteStore::create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) {
+    auto connection = pool_.lease();
+    connection->prepare("INSERT INTO users (company_id, username, password_hash) VALUES (?, ?, ?)")
+        .bind(1, company_id)
+        .bind(2, username)
+        .bind(3, password_hash)
+        .run();
+    User user;
+    user.id = connection->last_insert_rowid();
+    user.company_id = company_id;
+    user.username = std::string(username);
+    user.password_hash = std::string(password_hash);
+    return user;
+}
+
+void SqliteStore::set_password_hash(std::int64_t user_id, std::string_view password_hash) {
+    auto connection = pool_.lease();
+    connection
+        ->prepare("UPDATE users SET password_hash = ?, credential_epoch = credential_epoch + 1 WHERE id = ?")
+        .bind(1, password_hash)
+        .bind(2, user_id)
+        .run();
+    if (connection->changes() == 0) {
+        throw StoreError(StoreError::Kind::not_found, "user not found");
+    }
+}
+
+std::optional<TokenOwner> SqliteStore::find_token_owner(std::int64_t company_id,
+                                                        std::span<const std::uint8_t> lookup_hash) {
+    auto connection = pool_.lease();
+    auto statement = connection->prepare(
+        "SELECT t.id, t.lookup_hash, u.id, u.company_id, u.username, u.password_hash, u.credential_epoch, u.active "
+        "FROM access_tokens t JOIN users u ON u.id = t.user_id "
+        "WHERE t.lookup_hash = ? AND t.company_id = ?");
+    statement.bind(1, lookup_hash).bind(2, company_id);
+    if (!statement.step()) return std::nullopt;
+    TokenOwner owner;
+    owner.token_id = statement.int64_at(0);
+    owner.lookup_hash = statement.blob_at(1);
+    owner.user = read_user(statement, 2);
+    return owner;
+}
+
+std::optional<AccessTokenRecord> SqliteStore::find_current_token(Connection& connection, std::int64_t user_id) {
+    auto statement = connection.prepare(
+        "SELECT id, user_id, sealed, created_at, last_used_at, last_used_address FROM access_tokens "
+        "WHERE user_id = ?");
+    statement.bind(1, user_id);
+    if (!statement.step()) return std::nullopt;
+    return read_token(statement);
+}
+
+std::optional<AccessTokenRecord> SqliteStore::find_current_token(std::int64_t user_id) {
+    auto connection = pool_.lease();
+    return find_current_token(*connection, user_id);
+}
+
+AccessTokenRecord SqliteStore::create_token_if_missing(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
+                                                       const Bytes& sealed) {
+    auto connection = pool_.lease();
+    WriteTransaction transaction(*connection);
+    connection
+        ->prepare(
+            "INSERT INTO access_tokens (user_id, company_id, lookup_hash, sealed) "
+            "SELECT id, company_id, ?, ? FROM users WHERE id = ? "
+            "ON CONFLICT (user_id) DO NOTHING")
+        .bind(1, lookup_hash)
+        .bind(2, std::span<const std::uint8_t>(sealed))
+        .bind(3, user_id)
+        .run();
+    auto token = find_current_token(*connection, user_id);
+    transaction.commit();
+    if (!token) {
+        throw StoreError(StoreError::Kind::not_found, "user not found");
+    }
+    return *token;
+}
+
+AccessTokenRecord SqliteStore::replace_token(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
+                                             const Bytes& sealed) {
+    auto connection = pool_.lease();
+    WriteTransaction transaction(*connection);
+    connection->prepare("DELETE FROM access_tokens WHERE user_id = ?").bind(1, user_id).run();
+    connection
+        ->prepare(
+            "INSERT INTO access_tokens (user_id, company_id, lookup_hash, sealed) "
+            "SELECT id, company_id, ?, ? FROM users WHERE id = ?")
+        .bind(1, lookup_hash)
+        .bind(2, std::span<const std::uint8_t>(sealed))
+        .bind(3, user_id)
+        .run();
+    auto token = find_current_token(*connection, user_id);
+    if (!token) {
+        throw StoreError(StoreError::Kind::not_found, "user not found");
+    }
+    transaction.commit();
+    return *token;
+}
+
+}  // namespace openbar::store::sqlite

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <string>
+
+#include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/sqlite_record_store.hpp"
+#include "store/store.hpp"
+
+namespace openbar::store::sqlite {
+
+// Store backed by one SQLite file in WAL mode.
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(std::string path);
+
+    void ping() override;
+
+    std::optional<Company> find_company(std::string_view name) override;
+    Company create_company(std::string_view name) override;
+
+    std::optional<User> find_user(std::int64_t company_id, std::string_view username) override;
+    User create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) override;
+    void set_password_hash(std::int64_t user_id, std::string_view password_hash) override;
+
+    std::optional<TokenOwner> find_token_owner(std::int64_t company_id,
+                                               std::span<const std::uint8_t> lookup_hash) override;
+    std::optional<AccessTokenRecord> find_current_token(std::int64_t user_id) override;
+    AccessTokenRecord create_token_if_missing(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
+                                              const Bytes& sealed) override;
+    AccessTokenRecord replace_token(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
+                                    const Bytes& sealed) override;
+
+    RecordStore& records() override { return records_; }
+
+private:
+    std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
+
+    ConnectionPool pool_;
+    SqliteRecordStore records_;
+};
+
+}  // namespace openbar::store::sqlite

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/record_store.hpp"
+
+namespace openbar::store {
+
+using Bytes = std::vector<std::uint8_t>;
+
+struct Company {
+    std::int64_t id = 0;
+    std::string name;
+};
+
+struct User {
+    std::int64_t id = 0;
+    std::int64_t company_id = 0;
+    std::string username;
+    std::string password_hash;
+    // Incremented by every credential change (password, TOTP, disabling), so
+    // anything derived from the old credentials can tell it is stale.
+    std::int64_t credential_epoch = 1;
+    bool active = true;
+};
+
+struct AccessTokenRecord {
+    std::int64_t id = 0;
+    std::int64_t user_id = 0;
+    Bytes sealed;  // the token encrypted with the server key
+    std::string created_at;
+    std::optional<std::string> last_used_at;
+    std::optional<std::string> last_used_address;
+};
+
+struct TokenOwner {
+    std::int64_t token_id = 0;
+    Bytes lookup_hash;
+    User user;
+};
+
+class StoreError : public std::runtime_error {
+public:
+    enum class Kind { conflict, not_found, unavailable };
+    StoreError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    Kind kind() const { return kind_; }
+
+private:
+    Kind kind_;
+};
+
+// The storage interface. Implementations are thread-safe: the server calls
+// them from every network thread at once. SQL dialect details stay inside
+// each backend's folder.
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Throws StoreError(unavailable) when the database cannot be reached.
+    virtual void ping() = 0;
+
+    virtual std::optional<Company> find_company(std::string_view name) = 0;
+    // Throws StoreError(conflict) when the name is taken.
+    virtual Company create_company(std::string_view name) = 0;
+
+    virtual std::optional<User> find_user(std::int64_t company_id, std::string_view username) = 0;
+    // Throws StoreError(conflict) when the username is taken in the company.
+    virtual User create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) = 0;
+    // Stores a new hash and increments the credential epoch.
+    virtual void set_password_hash(std::int64_t user_id, std::string_view password_hash) = 0;
+
+    // Finds the user whose current token has this lookup hash, within one company only.
+    virtual std::optional<TokenOwner> find_token_owner(std::int64_t company_id, std::span<const std::uint8_t> lookup_hash) = 0;
+    virtual std::optional<AccessTokenRecord> find_current_token(std::int64_t user_id) = 0;
+    // Stores the token unless the user already has one; returns the user's
+    // token either way, so concurrent first requests all see the same token.
+    virtual AccessTokenRecord create_token_if_missing(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
+                                                      const Bytes& sealed) = 0;
+    // Replaces the user's token in one transaction: the old one stops
+    // matching at the same moment the new one starts.
+    virtual AccessTokenRecord replace_token(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
+                                            const Bytes& sealed) = 0;
+
+    // Customer data records (uploads and reads).
+    virtual RecordStore& records() = 0;
+};
+
+// Opens the database named by `url` (`sqlite:PATH`) and applies pending
+// migrations. Throws std::invalid_argument for an unsupported URL.
+std::unique_ptr<Store> open_store(std::string_view url);
+
+}  // namespace openbar::store
