@@ -1,6 +1,10 @@
 #pragma once
 
 #include "auth/access_token_service.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/key_ring.hpp"
+#include "auth/password_hasher.hpp"
+#include "auth/worker_pool.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "store/store.hpp"
@@ -12,6 +16,10 @@ struct Services {
     const config::ServerConfig& config;
     store::Store& store;
     auth::AccessTokenService& tokens;
+    auth::Authenticator& authenticator;
+    const auth::PasswordHasher& hasher;
+    auth::WorkerPool& hash_pool;
+    const auth::KeyRing& keys;
 };
 
 // Registers every HTTP route of openbar.
@@ -21,5 +29,7 @@ void register_routes(http::Router& router, Services& services);
 void register_health_routes(http::Router& router, Services& services);
 void register_auth_routes(http::Router& router, Services& services);
 void register_upload_routes(http::Router& router, Services& services);
+// The settings web pages; defined in web/routes.cpp.
+void register_web_routes(http::Router& router, Services& services);
 
 }  // namespace openbar::api

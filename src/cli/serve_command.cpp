@@ -47,7 +47,7 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool);
 
     http::Router router;
-    api::Services services{config, *context.store, tokens};
+    api::Services services{config, *context.store, tokens, authenticator, hasher, hash_pool, *context.keys};
     api::register_routes(router, services);
 
     http::Pipeline pipeline(config, *context.store, authenticator, router);
@@ -67,6 +67,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         long long body_timeout = 120;
         long long write_timeout = 60;
         long long shutdown_grace = 10;
+        long long web_session_idle_timeout = 30 * 60;
+        long long web_session_lifetime = 12 * 60 * 60;
     };
     auto arguments = std::make_shared<Arguments>();
     auto& config = arguments->config;
@@ -106,6 +108,18 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
                               "Password checks waiting for a hashing thread before new ones get 503")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();
+    serve_command->add_option("--web-session-idle-timeout", arguments->web_session_idle_timeout,
+                              "Seconds without a request before a settings page sign-in ends")
+        ->check(CLI::Range(1, 7 * 24 * 3600))
+        ->capture_default_str();
+    serve_command->add_option("--web-session-lifetime", arguments->web_session_lifetime,
+                              "Seconds after which a settings page sign-in ends even when in use")
+        ->check(CLI::Range(1, 30 * 24 * 3600))
+        ->capture_default_str();
+    serve_command->add_option("--max-form-bytes", config.max_form_bytes,
+                              "Largest settings page form body, in bytes (413 above)")
+        ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20))
+        ->capture_default_str();
     serve_command->add_option("--tls-cert", config.tls_cert_file, "PEM certificate chain; serves HTTPS with --tls-key")
         ->check(CLI::ExistingFile);
     serve_command->add_option("--tls-key", config.tls_key_file, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
@@ -116,6 +130,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         config.body_timeout = std::chrono::seconds(arguments->body_timeout);
         config.write_timeout = std::chrono::seconds(arguments->write_timeout);
         config.shutdown_grace = std::chrono::seconds(arguments->shutdown_grace);
+        config.web_session_idle_timeout = std::chrono::seconds(arguments->web_session_idle_timeout);
+        config.web_session_lifetime = std::chrono::seconds(arguments->web_session_lifetime);
         serve(options, config, arguments->listen);
     });
 }

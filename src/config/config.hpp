@@ -29,6 +29,12 @@ struct ServerConfig {
     unsigned hash_threads = 0;                  // 0 means the number of cores
     std::size_t hash_queue_limit = 256;
 
+    // Settings web pages. A browser session ends after the idle timeout
+    // without a request or at the end of its lifetime, whichever is first.
+    std::chrono::seconds web_session_idle_timeout{30 * 60};
+    std::chrono::seconds web_session_lifetime{12 * 60 * 60};
+    std::size_t max_form_bytes = 16 * 1024;  // larger form posts get 413
+
     // TLS (both set, or neither).
     std::string tls_cert_file;
     std::string tls_key_file;

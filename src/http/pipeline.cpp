@@ -147,23 +147,32 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
     }
 }
 
-Response Pipeline::handle(Exchange& exchange) {
+Response response_for_exception(const Exchange& exchange, std::exception_ptr error) {
+    std::string method(exchange.request.method_string());
     try {
-        const Handler& handler = exchange.route->methods.at(exchange.request.method());
-        return handler(exchange);
-    } catch (const ApiError& error) {
-        return error_response(error);
-    } catch (const store::StoreError& error) {
-        spdlog::error("database error in {} {}: {}", std::string(exchange.request.method_string()), exchange.path,
-                      error.what());
-        if (error.kind() == store::StoreError::Kind::conflict) {
+        std::rethrow_exception(error);
+    } catch (const ApiError& api_error) {
+        return error_response(api_error);
+    } catch (const store::StoreError& store_error) {
+        spdlog::error("database error in {} {}: {}", method, exchange.path, store_error.what());
+        if (store_error.kind() == store::StoreError::Kind::conflict) {
             return error_response(ApiError(ErrorKind::bad_request, "conflict", "the request conflicts with stored data"));
         }
         return error_response(ApiError(ErrorKind::unavailable, "database_unavailable", "the database is unavailable"));
-    } catch (const std::exception& error) {
-        spdlog::error("unhandled error in {} {}: {}", std::string(exchange.request.method_string()), exchange.path,
-                      error.what());
-        return error_response(ApiError(ErrorKind::internal, "internal_error", "the server failed to handle the request"));
+    } catch (const std::exception& other) {
+        spdlog::error("unhandled error in {} {}: {}", method, exchange.path, other.what());
+    } catch (...) {
+        spdlog::error("unhandled non-standard exception in {} {}", method, exchange.path);
+    }
+    return error_response(ApiError(ErrorKind::internal, "internal_error", "the server failed to handle the request"));
+}
+
+void Pipeline::handle(Exchange& exchange, Respond done) {
+    try {
+        const AsyncHandler& handler = exchange.route->methods.at(exchange.request.method());
+        handler(exchange, done);
+    } catch (...) {
+        done(response_for_exception(exchange, std::current_exception()));
     }
 }
 

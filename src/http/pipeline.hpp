@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -33,8 +34,9 @@ public:
     // unauthenticated client cannot make the server buffer a large upload.
     void admit(Exchange& exchange, Continue next);
 
-    // Runs the route's handler. Never throws: errors become responses.
-    Response handle(Exchange& exchange);
+    // Runs the route's handler and passes its response to `done`, possibly
+    // on another thread. Never throws: errors become responses.
+    void handle(Exchange& exchange, Respond done);
 
 private:
     std::optional<store::Company> find_company(const std::string& name);
@@ -50,6 +52,11 @@ private:
     std::mutex companies_mutex_;
     std::unordered_map<std::string, store::Company> companies_;
 };
+
+// Maps an exception thrown while handling `exchange` to its error response
+// and logs what the client does not see. For asynchronous handlers that
+// catch errors on another thread.
+Response response_for_exception(const Exchange& exchange, std::exception_ptr error);
 
 // Returns the response for an authentication failure (status, body, and
 // WWW-Authenticate or Retry-After headers).

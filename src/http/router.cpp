@@ -25,6 +25,11 @@ std::vector<std::string> split_path(std::string_view path) {
 }  // namespace
 
 void Router::add(std::string pattern, Access access, beast_http::verb method, Handler handler) {
+    add_async(std::move(pattern), access, method,
+              [handler = std::move(handler)](Exchange& exchange, Respond respond) { respond(handler(exchange)); });
+}
+
+void Router::add_async(std::string pattern, Access access, beast_http::verb method, AsyncHandler handler) {
     for (Route& route : routes_) {
         if (route.pattern == pattern) {
             if (route.access != access) {

@@ -14,6 +14,14 @@ namespace openbar::http {
 
 using Handler = std::function<Response(Exchange&)>;
 
+// Delivers a handler's response. May be called from any thread, exactly once.
+using Respond = std::function<void(Response)>;
+
+// A handler that finishes later, for example after password hashing on the
+// worker pool, so the network thread is free while it waits. It must call
+// `respond` exactly once and must not throw after it has handed work off.
+using AsyncHandler = std::function<void(Exchange&, Respond)>;
+
 // Who may call a route.
 enum class Access {
     public_any_host,     // no tenant, no credentials (health checks)
@@ -24,7 +32,7 @@ enum class Access {
 struct Route {
     std::string pattern;                          // "/api/datasources/{id}/import"
     Access access = Access::tenant_api;
-    std::map<beast_http::verb, Handler> methods;  // GET, POST, ...
+    std::map<beast_http::verb, AsyncHandler> methods;  // GET, POST, ...
     std::vector<std::string> segments;            // pattern split at '/'
 };
 
@@ -38,6 +46,7 @@ struct RouteMatch {
 class Router {
 public:
     void add(std::string pattern, Access access, beast_http::verb method, Handler handler);
+    void add_async(std::string pattern, Access access, beast_http::verb method, AsyncHandler handler);
 
     std::optional<RouteMatch> match(std::string_view path) const;
 

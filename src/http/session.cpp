@@ -146,7 +146,12 @@ void Session<Stream>::on_body(beast::error_code error) {
         send_parse_error(error);
         return;
     }
-    send(server_.pipeline().handle(*exchange_), false);
+    server_.pipeline().handle(*exchange_, [self = self()](Response response) {
+        // Runs inline for synchronous handlers (already on the strand) and is
+        // posted back to the strand for handlers that finish on a worker.
+        net::dispatch(self->stream_.get_executor(),
+                      [self, response = std::move(response)]() mutable { self->send(std::move(response), false); });
+    });
 }
 
 template <class Stream>

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/record_store.hpp"
+#include "store/web_session_store.hpp"
 
 namespace openbar::store {
 
@@ -90,6 +91,9 @@ public:
 
     // Customer data records (uploads and reads).
     virtual RecordStore& records() = 0;
+
+    // Sessions of the settings web pages.
+    virtual WebSessionStore& web_sessions() = 0;
 };
 
 // Opens the database named by `url` (`sqlite:PATH`) and applies pending

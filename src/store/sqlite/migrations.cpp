@@ -51,6 +51,18 @@ constexpr Migration migrations[] = {
             PRIMARY KEY (company_id, type, key)
         );
     )sql"},
+    {8, "web sessions of the settings pages", R"sql(
+        CREATE TABLE web_sessions (
+            id_hash BLOB PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            credential_epoch INTEGER NOT NULL,
+            second_factor_pending INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        );
+        CREATE INDEX web_sessions_user ON web_sessions (user_id);
+    )sql"},
 };
 
 }  // namespace

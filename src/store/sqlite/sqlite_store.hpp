@@ -4,6 +4,7 @@
 
 #include "store/sqlite/connection_pool.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
+#include "store/sqlite/sqlite_web_session_store.hpp"
 #include "store/store.hpp"
 
 namespace openbar::store::sqlite {
@@ -31,12 +32,14 @@ public:
                                     const Bytes& sealed) override;
 
     RecordStore& records() override { return records_; }
+    WebSessionStore& web_sessions() override { return web_sessions_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
 
     ConnectionPool pool_;
     SqliteRecordStore records_;
+    SqliteWebSessionStore web_sessions_;
 };
 
 }  // namespace openbar::store::sqlite
