@@ -66,10 +66,24 @@ http::Response error_page_response(const PageError& error) {
 FormFields read_form_post(const http::Exchange& exchange, const config::ServerConfig& config) {
     const http::Request& request = exchange.request;
 
-    auto origin = request.find(field::field::origin);
-    if (origin != request.end() && !is_own_origin(exchange, origin->value())) {
+    // Browsers send Sec-Fetch-Site on every request (Fetch Metadata), and
+    // Origin on every POST. Under Referrer-Policy: no-referrer the Origin of
+    // a same-origin form post is "null", so that value counts only when
+    // Sec-Fetch-Site vouches for it. Clients that send neither header (curl,
+    // scripts) still need the CSRF token.
+    auto fetch_site = request.find("Sec-Fetch-Site");
+    bool same_origin_fetch = fetch_site != request.end() && fetch_site->value() == "same-origin";
+    if (fetch_site != request.end() && !same_origin_fetch) {
         throw PageError(http::Status::forbidden,
                         "The form was sent from another site. Open this page directly and try again.");
+    }
+    auto origin = request.find(field::field::origin);
+    if (origin != request.end()) {
+        bool allowed = origin->value() == "null" ? same_origin_fetch : is_own_origin(exchange, origin->value());
+        if (!allowed) {
+            throw PageError(http::Status::forbidden,
+                            "The form was sent from another site. Open this page directly and try again.");
+        }
     }
 
     auto content_type = request.find(field::field::content_type);

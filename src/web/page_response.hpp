@@ -37,8 +37,9 @@ http::Response redirect_response(std::string_view location);
 http::Response error_page_response(const PageError& error);
 
 // Parses the body of a form POST after checking that it came from this
-// site's own pages: the Origin header, when present, must name this host
-// (OWASP CSRF cheat sheet, "verifying origin with standard headers"); the
+// site's own pages: Sec-Fetch-Site and Origin, when present, must name this
+// site (OWASP CSRF cheat sheet, "Fetch Metadata headers" and "verifying
+// origin with standard headers"); the
 // Content-Type must be application/x-www-form-urlencoded; the body must fit
 // max_form_bytes. Throws PageError (403, 415, 413 or 400). The CSRF token is
 // checked by the caller, which knows which cookie it belongs to.

@@ -47,9 +47,10 @@ std::string code_input(std::string_view id) {
 
 std::string mask_token(std::string_view token) {
     constexpr std::size_t shown = 4;
+    constexpr std::size_t dots = 12;  // fixed, so the mask does not tell the length
     if (token.size() <= shown) return std::string(token.size(), '*');
     std::string masked;
-    for (std::size_t i = 0; i < token.size() - shown; ++i) masked += "\xe2\x80\xa2";  // U+2022 bullet
+    for (std::size_t i = 0; i < dots; ++i) masked += "\xe2\x80\xa2";  // U+2022 bullet
     masked.append(token.substr(token.size() - shown));
     return masked;
 }

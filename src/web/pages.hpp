@@ -61,7 +61,7 @@ std::string render_two_factor_setup_page(const TwoFactorSetupView& view);
 std::string render_recovery_codes_page(const RecoveryCodesView& view);
 std::string render_error_page(http::Status status, std::string_view message);
 
-// Shows all but the last four characters of a token as dots.
+// Shows the last four characters of a token after a fixed row of dots.
 std::string mask_token(std::string_view token);
 
 }  // namespace openbar::web

@@ -8,6 +8,7 @@ const std::string_view stylesheet = R"css(:root {
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--ground); line-height: 1.5; }
 .bar { display: flex; gap: 1rem; align-items: center; padding: 0.75rem 1.5rem; background: var(--paper);
   border-bottom: 1px solid var(--line); }

@@ -286,11 +286,20 @@ class WebSettingsTest(harness.OpenbarTestCase):
             reply = browser.request("POST", "/settings/new-token/", form={"csrf_token": token},
                                     headers={"Origin": origin})
             self.assertEqual(reply.status, 403, origin)
+        for site in ["cross-site", "same-site", "none"]:
+            reply = browser.request("POST", "/settings/new-token/", form={"csrf_token": token},
+                                    headers={"Sec-Fetch-Site": site})
+            self.assertEqual(reply.status, 403, site)
         self.assertEqual(self.openbar.token(COMPANY, USERNAME), before)
-        reply = browser.request("POST", "/settings/new-token/", form={"csrf_token": token},
-                                headers={"Origin": f"http://{COMPANY}.localhost:{self.openbar.port}"})
-        self.assertEqual(reply.status, 303)
-        self.assertNotEqual(self.openbar.token(COMPANY, USERNAME), before)
+
+        own_origin = f"http://{COMPANY}.localhost:{self.openbar.port}"
+        for headers in [{"Origin": own_origin}, {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+                        {"Origin": own_origin, "Sec-Fetch-Site": "same-origin"}]:
+            reply = browser.request("POST", "/settings/new-token/", form={"csrf_token": token}, headers=headers)
+            self.assertEqual(reply.status, 303, headers)
+            rotated = self.openbar.token(COMPANY, USERNAME)
+            self.assertNotEqual(rotated, before)
+            before = rotated
 
     def test_form_needs_urlencoded_body(self):
         browser = self.signed_in()

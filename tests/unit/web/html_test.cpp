@@ -17,6 +17,7 @@ TEST(MaskToken, KeepsLastFourCharacters) {
     std::string masked = mask_token("obar_abcdefgh1234");
     EXPECT_TRUE(masked.ends_with("1234"));
     EXPECT_EQ(masked.find("obar_"), std::string::npos);
+    EXPECT_EQ(masked, mask_token("obar_abcdefghijklmnopqrstuvwxyz1234"));
     EXPECT_EQ(mask_token("abc"), "***");
 }
 
