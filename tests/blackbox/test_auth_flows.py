@@ -40,7 +40,7 @@ class AuthFlowTest(harness.OpenbarTestCase):
                          ['Basic realm="acme", charset="UTF-8"', 'Token realm="acme"'])
 
     def test_spec_flow_with_curl(self):
-        # Acquire the token with Basic auth, as in the spec's first example.
+        # Acquire the token with Basic auth, the first step of the Custobar token flow.
         reply = self.openbar.curl("-X", "GET", "-u", f"bob:{PASSWORD}", self.base + "/api/auth/access-token/")
         self.assertEqual(reply.status, 200, reply)
         token = reply.json()["token"]
