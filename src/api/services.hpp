@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/access_token_service.hpp"
+#include "auth/auth_counters.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "store/store.hpp"
@@ -12,6 +13,7 @@ struct Services {
     const config::ServerConfig& config;
     store::Store& store;
     auth::AccessTokenService& tokens;
+    const auth::AuthCounters* auth_counters = nullptr;  // published at /metrics when set
 };
 
 // Registers every HTTP route of openbar.
@@ -21,5 +23,6 @@ void register_routes(http::Router& router, Services& services);
 void register_health_routes(http::Router& router, Services& services);
 void register_auth_routes(http::Router& router, Services& services);
 void register_upload_routes(http::Router& router, Services& services);
+void register_metrics_routes(http::Router& router, Services& services);
 
 }  // namespace openbar::api
