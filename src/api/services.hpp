@@ -1,9 +1,11 @@
 #pragma once
 
 #include "auth/access_token_service.hpp"
+#include "auth/auth_counters.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/key_ring.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/totp_service.hpp"
 #include "auth/worker_pool.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
@@ -20,6 +22,8 @@ struct Services {
     const auth::PasswordHasher& hasher;
     auth::WorkerPool& hash_pool;
     const auth::KeyRing& keys;
+    auth::TotpService& totp;
+    const auth::AuthCounters* auth_counters = nullptr;  // published at /metrics when set
 };
 
 // Registers every HTTP route of openbar.
@@ -31,5 +35,6 @@ void register_auth_routes(http::Router& router, Services& services);
 void register_upload_routes(http::Router& router, Services& services);
 // The settings web pages; defined in web/routes.cpp.
 void register_web_routes(http::Router& router, Services& services);
+void register_metrics_routes(http::Router& router, Services& services);
 
 }  // namespace openbar::api

@@ -34,6 +34,32 @@ struct ServerConfig {
     std::chrono::seconds web_session_idle_timeout{30 * 60};
     std::chrono::seconds web_session_lifetime{12 * 60 * 60};
     std::size_t max_form_bytes = 16 * 1024;  // larger form posts get 413
+    // Password throttling, for Basic with a username and password only.
+    // Consecutive failures per (company, username) before its password
+    // attempts get 429; the lockout starts at first_lockout and doubles
+    // with each further failure up to max_lockout.
+    unsigned password_lockout_failures = 10;
+    std::chrono::seconds password_first_lockout{1};
+    std::chrono::seconds password_max_lockout{900};
+    // A client address with more than address_failure_limit failed
+    // passwords within address_failure_window gets 429 for passwords.
+    std::size_t address_failure_limit = 100;
+    std::chrono::seconds address_failure_window{600};
+
+    // Successful Basic verifications kept in memory, so repeated requests
+    // skip argon2id. 0 for either turns the cache off.
+    std::chrono::seconds basic_cache_ttl{300};
+    std::size_t basic_cache_max_entries = 10000;
+
+    // Failed TOTP codes per user before code attempts get 429, and the
+    // lockout that follows: first_lockout, doubling with each further
+    // failure up to max_lockout.
+    unsigned totp_lockout_failures = 5;
+    std::chrono::seconds totp_first_lockout{30};
+    std::chrono::seconds totp_max_lockout{900};
+    // Keys (users, account names, client addresses) each failure throttle
+    // tracks at most, bounding its memory.
+    std::size_t throttle_max_tracked_keys = 100000;
 
     // TLS (both set, or neither).
     std::string tls_cert_file;
