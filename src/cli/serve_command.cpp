@@ -138,6 +138,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
     serve_command->add_option("--max-form-bytes", config.max_form_bytes,
                               "Largest settings page form body, in bytes (413 above)")
         ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20))
+        ->capture_default_str();
     serve_command->add_option("--password-lockout-failures", config.password_lockout_failures,
                               "Consecutive failed passwords for an account before its password attempts get 429")
         ->check(CLI::Range(1u, 1000000u))

@@ -4,6 +4,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace openbar::store {
 
@@ -21,6 +22,9 @@ struct WebSession {
     bool second_factor_pending = false;
     std::int64_t created_at = 0;    // Unix time, seconds
     std::int64_t last_seen_at = 0;  // Unix time, seconds
+    // A TOTP secret shown on the set-up page and not confirmed with a code
+    // yet, sealed with the server key.
+    std::optional<std::vector<std::uint8_t>> pending_totp_secret;
 };
 
 struct NewWebSession {
@@ -41,6 +45,9 @@ public:
     virtual std::optional<WebSession> find_session(std::span<const std::uint8_t> id_hash) = 0;
     virtual void touch_session(std::span<const std::uint8_t> id_hash, std::int64_t now) = 0;
     virtual void delete_session(std::span<const std::uint8_t> id_hash) = 0;
+    // Stores or, with nothing, clears the session's unconfirmed TOTP secret.
+    virtual void set_pending_totp_secret(std::span<const std::uint8_t> id_hash,
+                                         const std::optional<std::vector<std::uint8_t>>& sealed_secret) = 0;
     // Signs the user out everywhere.
     virtual void delete_user_sessions(std::int64_t user_id) = 0;
     // Deletes sessions idle since before `idle_before` or created before

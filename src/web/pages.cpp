@@ -39,8 +39,7 @@ std::string header_bar(std::string_view company, std::string_view username, std:
 
 std::string code_input(std::string_view id) {
     return "<input id=\"" + std::string(id) +
-           "\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]{6,8}|[A-Za-z0-9-]{8,32}\" "
-           "required>\n";
+           "\" name=\"code\" autocomplete=\"one-time-code\" spellcheck=\"false\" required>\n";
 }
 
 }  // namespace

@@ -81,6 +81,18 @@ Response password_form_error(WebContext& context, const Exchange& exchange, cons
     return html_response(status, render_settings_page(view));
 }
 
+// The settings page with an error in the password section, or an error page
+// when even that fails; with Retry-After when `retry_after` is set.
+Response password_form_error_page(WebContext& context, const Exchange& exchange, const ActiveSession& active,
+                                  Status status, std::string message, std::optional<std::chrono::seconds> retry_after) {
+    Response response = render_or_error_page(
+        exchange, [&] { return password_form_error(context, exchange, active, status, message); });
+    if (retry_after) {
+        response.set(field::field::retry_after, std::to_string(std::max<long long>(1, retry_after->count())));
+    }
+    return response;
+}
+
 // Stores the new password, signs out every session of the user and signs
 // this browser in again under a new id. Runs on a hashing thread.
 Response store_new_password(WebContext& context, const Exchange& exchange, const ActiveSession& active,
@@ -143,31 +155,39 @@ void change_password(const std::shared_ptr<WebContext>& context, Exchange& excha
     request.client_address = exchange.client_address;
 
     context->services.authenticator.authenticate(
-        std::move(request), [context, &exchange, respond, active = std::move(*active), new_password](auth::AuthResult result) {
-            respond(render_or_error_page(exchange, [&]() -> Response {
-                using auth::AuthFailure;
-                // A TOTP account reports totp_required after a correct password.
-                bool password_correct = result.principal || result.failure == AuthFailure::totp_required;
-                if (password_correct) {
-                    // Password checks run on the hashing pool, so this
-                    // callback is already on a hashing thread.
-                    Response response = store_new_password(*context, exchange, active, *new_password);
+        std::move(request),
+        [context, &exchange, respond, active = std::move(*active), new_password](auth::AuthResult result) {
+            using auth::AuthFailure;
+            // A TOTP account reports totp_required after a correct password.
+            bool password_correct = result.principal || result.failure == AuthFailure::totp_required;
+            if (password_correct) {
+                // The Authenticator may answer from its cache on the network
+                // thread, so hashing the new password is queued explicitly.
+                bool queued = context->services.hash_pool.try_submit([context, &exchange, respond, active, new_password] {
+                    respond(render_or_error_page(
+                        exchange, [&] { return store_new_password(*context, exchange, active, *new_password); }));
                     sodium_memzero(new_password->data(), new_password->size());
-                    return response;
+                });
+                if (!queued) {
+                    sodium_memzero(new_password->data(), new_password->size());
+                    respond(password_form_error_page(*context, exchange, active, Status::service_unavailable,
+                                                     "The server is busy. Try again in a moment.",
+                                                     std::chrono::seconds(1)));
                 }
-                sodium_memzero(new_password->data(), new_password->size());
-                if (result.failure == AuthFailure::throttled || result.failure == AuthFailure::overloaded) {
-                    Status status = result.failure == AuthFailure::throttled ? Status::too_many_requests
-                                                                             : Status::service_unavailable;
-                    Response response = password_form_error(*context, exchange, active, status,
-                                                             "Too many password checks. Wait a little and try again.");
-                    response.set(field::field::retry_after,
-                                 std::to_string(std::max<long long>(1, result.retry_after.count())));
-                    return response;
-                }
-                return password_form_error(*context, exchange, active, Status::bad_request,
-                                           "The current password is incorrect.");
-            }));
+                return;
+            }
+
+            sodium_memzero(new_password->data(), new_password->size());
+            if (result.failure == AuthFailure::throttled || result.failure == AuthFailure::overloaded) {
+                Status status = result.failure == AuthFailure::throttled ? Status::too_many_requests
+                                                                         : Status::service_unavailable;
+                respond(password_form_error_page(*context, exchange, active, status,
+                                                 "Too many password checks. Wait a little and try again.",
+                                                 result.retry_after));
+                return;
+            }
+            respond(password_form_error_page(*context, exchange, active, Status::bad_request,
+                                             "The current password is incorrect.", std::nullopt));
         });
 }
 

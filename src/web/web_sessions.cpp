@@ -114,6 +114,17 @@ std::string WebSessions::create(const store::User& user, bool second_factor_pend
     return id;
 }
 
+void WebSessions::set_pending_totp_secret(std::string_view id, std::string_view secret) {
+    std::optional<auth::Bytes> sealed;
+    if (!secret.empty()) sealed = keys_.seal(secret);
+    store_.web_sessions().set_pending_totp_secret(id_hash(id), sealed);
+}
+
+std::optional<std::string> WebSessions::pending_totp_secret(const ActiveSession& active) const {
+    if (!active.session.pending_totp_secret) return std::nullopt;
+    return keys_.open(*active.session.pending_totp_secret);
+}
+
 void WebSessions::end(std::string_view id) {
     if (!is_well_formed_cookie_value(id)) return;
     store_.web_sessions().delete_session(id_hash(id));

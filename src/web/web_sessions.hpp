@@ -49,6 +49,12 @@ public:
     // (session fixation, OWASP ASVS 3.2.1).
     std::string create(const store::User& user, bool second_factor_pending);
 
+    // Keeps a TOTP secret, sealed, with the session until the user confirms
+    // it with a code; `secret` empty clears it.
+    void set_pending_totp_secret(std::string_view id, std::string_view secret);
+    // Returns the session's unconfirmed TOTP secret (raw bytes), if any.
+    std::optional<std::string> pending_totp_secret(const ActiveSession& active) const;
+
     void end(std::string_view id);
     void end_all(std::int64_t user_id);
 

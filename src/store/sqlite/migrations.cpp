@@ -77,6 +77,9 @@ constexpr Migration migrations[] = {
         );
         CREATE INDEX web_sessions_user ON web_sessions (user_id);
     )sql"},
+    {9, "unconfirmed TOTP secret of a web session", R"sql(
+        ALTER TABLE web_sessions ADD COLUMN pending_totp_secret BLOB;
+    )sql"},
 };
 
 }  // namespace

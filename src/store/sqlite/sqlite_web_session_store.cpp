@@ -22,7 +22,7 @@ std::optional<WebSession> SqliteWebSessionStore::find_session(std::span<const st
     auto connection = pool_.lease();
     auto statement = connection->prepare(
         "SELECT s.user_id, s.company_id, u.username, s.credential_epoch, s.second_factor_pending, s.created_at, "
-        "s.last_seen_at FROM web_sessions s JOIN users u ON u.id = s.user_id AND u.company_id = s.company_id "
+        "s.last_seen_at, s.pending_totp_secret FROM web_sessions s JOIN users u ON u.id = s.user_id AND u.company_id = s.company_id "
         "WHERE s.id_hash = ?");
     statement.bind(1, id_hash);
     if (!statement.step()) return std::nullopt;
@@ -34,6 +34,7 @@ std::optional<WebSession> SqliteWebSessionStore::find_session(std::span<const st
     session.second_factor_pending = statement.int64_at(4) != 0;
     session.created_at = statement.int64_at(5);
     session.last_seen_at = statement.int64_at(6);
+    if (!statement.is_null(7)) session.pending_totp_secret = statement.blob_at(7);
     return session;
 }
 
@@ -49,6 +50,18 @@ void SqliteWebSessionStore::touch_session(std::span<const std::uint8_t> id_hash,
 void SqliteWebSessionStore::delete_session(std::span<const std::uint8_t> id_hash) {
     auto connection = pool_.lease();
     connection->prepare("DELETE FROM web_sessions WHERE id_hash = ?").bind(1, id_hash).run();
+}
+
+void SqliteWebSessionStore::set_pending_totp_secret(std::span<const std::uint8_t> id_hash,
+                                                    const std::optional<std::vector<std::uint8_t>>& sealed_secret) {
+    auto connection = pool_.lease();
+    auto statement = connection->prepare("UPDATE web_sessions SET pending_totp_secret = ? WHERE id_hash = ?");
+    if (sealed_secret) {
+        statement.bind(1, std::span<const std::uint8_t>(*sealed_secret));
+    } else {
+        statement.bind_null(1);
+    }
+    statement.bind(2, id_hash).run();
 }
 
 void SqliteWebSessionStore::delete_user_sessions(std::int64_t user_id) {

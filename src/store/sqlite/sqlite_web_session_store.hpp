@@ -13,6 +13,8 @@ public:
     std::optional<WebSession> find_session(std::span<const std::uint8_t> id_hash) override;
     void touch_session(std::span<const std::uint8_t> id_hash, std::int64_t now) override;
     void delete_session(std::span<const std::uint8_t> id_hash) override;
+    void set_pending_totp_secret(std::span<const std::uint8_t> id_hash,
+                                 const std::optional<std::vector<std::uint8_t>>& sealed_secret) override;
     void delete_user_sessions(std::int64_t user_id) override;
     std::int64_t delete_expired_sessions(std::int64_t idle_before, std::int64_t created_before) override;
 
