@@ -15,6 +15,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import pyotp  # noqa: E402
 
 COMPANY = "acme"
 USERNAME = "alice"
@@ -418,6 +419,151 @@ class WebSettingsTest(harness.OpenbarTestCase):
         browser = self.signed_in()
         self.openbar.cli("user", "set-password", COMPANY, USERNAME, "--password-stdin", input="another password\n")
         self.assertEqual(browser.request("GET", "/settings/").status, 303)
+
+
+    # Throttling and the second factor ------------------------------------------------
+
+    def basic_header(self, password):
+        return "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()
+
+    def test_form_sign_in_shares_password_throttle(self):
+        self.start("--password-lockout-failures", "3", "--password-first-lockout", "60")
+        for _ in range(2):
+            self.assertEqual(Browser(self.openbar).sign_in(password="wrong password").status, 401)
+        failed = self.openbar.request("GET", "/api/auth/access-token/", company=COMPANY,
+                                      headers={"Authorization": self.basic_header("wrong again")})
+        self.assertEqual(failed.status, 401)
+
+        browser = Browser(self.openbar)
+        reply = browser.sign_in()
+        self.assertEqual(reply.status, 429, reply.body)
+        self.assertGreaterEqual(int(reply.header("retry-after")), 1)
+        self.assertIn("Too many failed sign-in attempts", reply.body)
+        self.assertNotIn("openbar_session", browser.cookies)
+        api = self.openbar.request("GET", "/api/auth/access-token/", company=COMPANY,
+                                   headers={"Authorization": self.basic_header(PASSWORD)})
+        self.assertEqual(api.status, 429)
+
+    def enable_totp(self):
+        secret = pyotp.random_base32()
+        self.openbar.cli("totp", "enable", COMPANY, USERNAME, "--secret", secret)
+        return pyotp.TOTP(secret)
+
+    def fresh_code(self, totp, used):
+        while True:
+            remaining = 30 - time.time() % 30
+            code = totp.now()
+            if remaining > 3 and code not in used:
+                used.add(code)
+                return code
+            time.sleep(1)
+
+    def code_step(self, browser):
+        reply = browser.sign_in()
+        self.assertEqual(reply.status, 200, reply.body)
+        self.assertIn('action="/login/code/"', reply.body)
+        return reply
+
+    def test_totp_user_needs_code_step(self):
+        self.start()
+        totp = self.enable_totp()
+        browser = Browser(self.openbar)
+        step = self.code_step(browser)
+        pending_id = browser.cookies["openbar_session"]
+        self.assertEqual(len(self.session_rows()), 1)
+
+        # The half-signed-in session opens no page and rotates nothing.
+        self.assertEqual(browser.request("GET", "/settings/").status, 303)
+        before = self.openbar.token(COMPANY, USERNAME)
+        reply = browser.request("POST", "/settings/new-token/", form={"csrf_token": csrf_from(step.body)})
+        self.assertEqual(reply.status, 303)
+        self.assertEqual(reply.header("location"), "/login/?next=%2Fsettings%2F")
+        self.assertEqual(self.openbar.token(COMPANY, USERNAME), before)
+
+        wrong = browser.request("POST", "/login/code/", form={"csrf_token": csrf_from(step.body), "code": "12345"})
+        self.assertEqual(wrong.status, 401)
+        self.assertIn("The code is not correct.", wrong.body)
+
+        missing_csrf = browser.request("POST", "/login/code/", form={"code": totp.now()})
+        self.assertEqual(missing_csrf.status, 403)
+
+        reply = browser.request("POST", "/login/code/", form={
+            "csrf_token": csrf_from(step.body), "code": self.fresh_code(totp, set()), "next": "/settings/new-token/"})
+        self.assertEqual(reply.status, 303, reply.body)
+        self.assertEqual(reply.header("location"), "/settings/new-token/")
+        self.assertNotEqual(browser.cookies["openbar_session"], pending_id)
+        self.assertEqual(len(self.session_rows()), 1)
+        self.assertEqual(browser.request("GET", "/settings/").status, 200)
+
+    def test_totp_code_is_single_use_across_sign_ins(self):
+        self.start()
+        totp = self.enable_totp()
+        code = self.fresh_code(totp, set())
+        first = Browser(self.openbar)
+        step = self.code_step(first)
+        self.assertEqual(first.request("POST", "/login/code/", form={
+            "csrf_token": csrf_from(step.body), "code": code}).status, 303)
+        second = Browser(self.openbar)
+        step = self.code_step(second)
+        reply = second.request("POST", "/login/code/", form={"csrf_token": csrf_from(step.body), "code": code})
+        self.assertEqual(reply.status, 401)
+        self.assertIn("already used", reply.body)
+
+    def totp_status(self):
+        return self.openbar.cli("totp", "status", COMPANY, USERNAME).stdout
+
+    def test_settings_enables_totp_after_correct_code(self):
+        browser = self.signed_in()
+        settings = browser.request("GET", "/settings/")
+        self.assertIn('id="totp-status">Off', settings.body)
+        reply = browser.request("POST", "/settings/two-factor/", form={"csrf_token": csrf_from(settings.body)})
+        self.assertEqual(reply.status, 303)
+        self.assertEqual(reply.header("location"), "/settings/two-factor/")
+        setup = browser.request("GET", "/settings/two-factor/")
+        self.assertEqual(setup.status, 200)
+        self.assertEqual(setup.header("cache-control"), "no-store")
+        self.assertIn("<svg", setup.body)
+        secret = re.search(r'id="totp-secret" class="secret">([A-Z2-7]+)<', setup.body).group(1)
+        totp = pyotp.TOTP(secret)
+        with sqlite3.connect(self.openbar.database) as database:
+            sealed = database.execute("SELECT pending_totp_secret FROM web_sessions").fetchone()[0]
+        self.assertIsNotNone(sealed)
+        self.assertNotIn(base64.b32decode(secret), bytes(sealed))
+
+        # Not active before a correct code.
+        self.assertTrue(self.totp_status().startswith("TOTP disabled"))
+        wrong = browser.request("POST", "/settings/two-factor/confirm/", form={
+            "csrf_token": csrf_from(setup.body), "code": "000000" if totp.now() != "000000" else "111111"})
+        self.assertEqual(wrong.status, 400)
+        self.assertTrue(self.totp_status().startswith("TOTP disabled"))
+
+        used = set()
+        confirmed = browser.request("POST", "/settings/two-factor/confirm/", form={
+            "csrf_token": csrf_from(setup.body), "code": self.fresh_code(totp, used)})
+        self.assertEqual(confirmed.status, 200, confirmed.body)
+        self.assertEqual(confirmed.header("cache-control"), "no-store")
+        codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", confirmed.body)
+        self.assertEqual(len(codes), 10)
+        self.assertTrue(self.totp_status().startswith("TOTP enabled"))
+        self.assertEqual(browser.request("GET", "/settings/two-factor/").status, 303)
+
+        # The credential change ended the other sessions; this browser got a new one.
+        page = browser.request("GET", "/settings/")
+        self.assertEqual(page.status, 200)
+        self.assertIn('id="totp-status">On', page.body)
+        for code in codes:
+            self.assertNotIn(code, page.body)
+
+        # Disabling needs a current code.
+        refused = browser.request("POST", "/settings/two-factor/disable/", form={
+            "csrf_token": csrf_from(page.body), "code": ""})
+        self.assertEqual(refused.status, 400)
+        self.assertIn("The code is not correct.", refused.body)
+        reply = browser.request("POST", "/settings/two-factor/disable/", form={
+            "csrf_token": csrf_from(page.body), "code": self.fresh_code(totp, used)})
+        self.assertEqual(reply.status, 303, reply.body)
+        self.assertEqual(reply.header("location"), "/settings/?notice=two-factor-off")
+        self.assertTrue(self.totp_status().startswith("TOTP disabled"))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 import { OpenbarServer } from "./openbar_server.mjs";
+import { totpCode } from "./totp.mjs";
 
 const BINARY = process.env.OPENBAR_BINARY;
 const ARTIFACTS = process.env.OPENBAR_TEST_ARTIFACTS ?? join(tmpdir(), "openbar-test-artifacts");
@@ -163,4 +164,92 @@ test("pages work with JavaScript off", async () => {
   await Promise.all([page.waitForURL(/\/login\/$/), page.click("#sign-out")]);
   await page.goto(server.origin(COMPANY) + "/settings/");
   assert.equal(new URL(page.url()).pathname, "/login/");
+});
+
+// Waits for the next 30-second step when the current one is about to end or
+// was already used, so a typed code is never one the server has accepted.
+async function freshCode(secret, usedCodes = new Set()) {
+  for (;;) {
+    const now = Date.now() / 1000;
+    const code = totpCode(secret, now);
+    if (30 - (now % 30) > 3 && !usedCodes.has(code)) {
+      usedCodes.add(code);
+      return code;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+test("two-factor set-up, sign-in with a code and turning it off", { timeout: 240000 }, async () => {
+  const page = await openBrowser();
+  await signIn(page);
+  assert.equal((await page.textContent("#totp-status")).trim(), "Off");
+
+  await page.click("#enable-totp");
+  assert.equal(new URL(page.url()).pathname, "/settings/two-factor/");
+  assert.equal(await page.locator(".qr svg path").count(), 1);
+  const secret = (await page.textContent("#totp-secret")).trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "two-factor-setup.png"), fullPage: true });
+
+  // A wrong first code keeps TOTP off.
+  await page.fill("#code", "000000" === totpCode(secret) ? "111111" : "000000");
+  await page.click("#confirm-totp");
+  assert.match(await page.textContent(".error"), /not correct/);
+
+  const used = new Set();
+  await page.fill("#code", await freshCode(secret, used));
+  await page.click("#confirm-totp");
+  const recoveryCodes = (await page.locator("#recovery-codes code").allTextContents()).map((code) => code.trim());
+  assert.equal(recoveryCodes.length, 10);
+  for (const code of recoveryCodes) assert.match(code, /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
+
+  await page.goto(server.origin(COMPANY) + "/settings/");
+  assert.equal((await page.textContent("#totp-status")).trim(), "On");
+  const settingsHtml = await page.content();
+  for (const code of recoveryCodes) assert.ok(!settingsHtml.includes(code), "recovery code shown again");
+
+  // Basic authentication now needs the code too.
+  const basic = "Basic " + Buffer.from(`${USERNAME}:${PASSWORD}`).toString("base64");
+  const withoutCode = await server.request("GET", "/api/auth/access-token/", { company: COMPANY,
+    headers: { Authorization: basic } });
+  assert.equal(withoutCode.status, 401);
+
+  // Sign out, then in again: the password leads to the code step.
+  await Promise.all([page.waitForURL(/\/login\/$/), page.click("#sign-out")]);
+  await signIn(page);
+  assert.equal(new URL(page.url()).pathname, "/login/");
+  assert.ok(await page.isVisible("#verify-code"));
+  await page.goto(server.origin(COMPANY) + "/settings/");
+  assert.equal(new URL(page.url()).pathname, "/login/", "half-signed-in session opened the settings page");
+
+  await signIn(page);
+  await page.fill("#code", "12345");
+  await page.click("#verify-code");
+  assert.match(await page.textContent(".error"), /not correct/);
+  await page.fill("#code", await freshCode(secret, used));
+  await page.click("#verify-code");
+  assert.equal(new URL(page.url()).pathname, "/settings/");
+
+  // A recovery code also works for the second step, once.
+  await Promise.all([page.waitForURL(/\/login\/$/), page.click("#sign-out")]);
+  await signIn(page);
+  await page.fill("#code", recoveryCodes[0]);
+  await page.click("#verify-code");
+  assert.equal(new URL(page.url()).pathname, "/settings/");
+
+  // Turning it off needs a current code.
+  await page.fill("#disable-code", "000000" === totpCode(secret) ? "111111" : "000000");
+  await page.click("#disable-totp");
+  assert.match(await page.textContent(".error"), /not correct/);
+  assert.equal((await page.textContent("#totp-status")).trim(), "On");
+  await page.fill("#disable-code", await freshCode(secret, used));
+  await page.click("#disable-totp");
+  assert.match(await page.textContent(".notice"), /Two-factor authentication is off/);
+  assert.equal((await page.textContent("#totp-status")).trim(), "Off");
+  const afterDisable = await server.request("GET", "/api/auth/access-token/", { company: COMPANY,
+    headers: { Authorization: basic } });
+  assert.equal(afterDisable.status, 200);
+  assert.deepEqual(page.cspViolations, []);
 });
