@@ -6,8 +6,8 @@
 namespace openbar::web {
 
 // Escapes text for an HTML element body or a double- or single-quoted
-// attribute value: & < > " ' become character references (OWASP XSS
-// prevention, rules 1 and 2).
+// attribute value: & < > " ' become character references. Unquoted
+// attributes, URLs, scripts and styles need other encodings.
 std::string escape_html(std::string_view text);
 
 }  // namespace openbar::web

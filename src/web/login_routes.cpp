@@ -18,8 +18,7 @@ using http::Response;
 using http::Status;
 
 // One message for every failed sign-in, so the page never tells whether the
-// username exists (OWASP Authentication cheat sheet, "authentication and
-// error messages").
+// username exists.
 constexpr std::string_view sign_in_failed = "Incorrect username or password.";
 
 // The login cookie only has to outlive filling in the form.

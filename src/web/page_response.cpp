@@ -66,8 +66,8 @@ http::Response error_page_response(const PageError& error) {
 FormFields read_form_post(const http::Exchange& exchange, const config::ServerConfig& config) {
     const http::Request& request = exchange.request;
 
-    // Browsers send Sec-Fetch-Site on every request (Fetch Metadata), and
-    // Origin on every POST. Under Referrer-Policy: no-referrer the Origin of
+    // Current browsers send Sec-Fetch-Site (Fetch Metadata) and Origin on
+    // form POSTs. Under Referrer-Policy: no-referrer the Origin of
     // a same-origin form post is "null", so that value counts only when
     // Sec-Fetch-Site vouches for it. Clients that send neither header (curl,
     // scripts) still need the CSRF token.

@@ -21,11 +21,11 @@ private:
     http::Status status_;
 };
 
-// Adds the headers every settings page response carries: a Content-Security-
-// Policy that allows scripts and styles only from this origin (so no inline
-// script can run), framing denied, no Referer sent, no MIME sniffing, and
-// Cache-Control: no-store, because the pages show tokens, TOTP secrets or
-// CSRF tokens that must not stay in a browser or proxy cache.
+// Adds the headers of every settings page response. The Content-Security-
+// Policy allows scripts and styles only from this origin, so no inline
+// script can run. Framing is denied, no Referer is sent and MIME sniffing is
+// off. Cache-Control: no-store keeps the tokens, TOTP secrets and CSRF
+// tokens on the pages out of browser and proxy caches.
 void add_page_security_headers(http::Response& response);
 
 // An HTML page with the security headers.
@@ -37,12 +37,12 @@ http::Response redirect_response(std::string_view location);
 http::Response error_page_response(const PageError& error);
 
 // Parses the body of a form POST after checking that it came from this
-// site's own pages: Sec-Fetch-Site and Origin, when present, must name this
-// site (OWASP CSRF cheat sheet, "Fetch Metadata headers" and "verifying
-// origin with standard headers"); the
-// Content-Type must be application/x-www-form-urlencoded; the body must fit
-// max_form_bytes. Throws PageError (403, 415, 413 or 400). The CSRF token is
-// checked by the caller, which knows which cookie it belongs to.
+// site's own pages. Sec-Fetch-Site and Origin, when present, must name this
+// site (the Fetch Metadata and origin checks of the OWASP CSRF Prevention
+// Cheat Sheet). The Content-Type must be application/x-www-form-urlencoded
+// and the body must fit max_form_bytes. Throws PageError (403, 415, 413 or
+// 400). The caller checks the CSRF token, because it knows which cookie the
+// token belongs to.
 FormFields read_form_post(const http::Exchange& exchange, const config::ServerConfig& config);
 
 // Returns `next` when it is a path on this host, otherwise /settings/.

@@ -15,7 +15,7 @@ std::string qr_code_svg(std::string_view text) {
         throw std::runtime_error("QR code encoding failed for a text of " + std::to_string(text.size()) + " bytes");
     }
 
-    // ISO/IEC 18004 asks for a light margin of four modules around the symbol.
+    // Scanners need a light margin (quiet zone) of four modules around the symbol.
     constexpr int quiet_zone = 4;
     const int width = code->width;
     const int size = width + 2 * quiet_zone;

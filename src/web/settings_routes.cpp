@@ -13,9 +13,8 @@ using http::Exchange;
 using http::Response;
 using http::Status;
 
-// Bounds for a new password: NIST SP 800-63B section 5.1.1.2 asks for at
-// least 8 characters and for accepting at least 64. The upper bound keeps
-// one argon2id input small.
+// Bounds for a new password. The upper bound keeps one argon2id input
+// small and still allows long passphrases.
 constexpr std::size_t min_password_chars = 8;
 constexpr std::size_t max_password_bytes = 1024;
 
@@ -161,7 +160,7 @@ void change_password(const std::shared_ptr<WebContext>& context, Exchange& excha
             // A TOTP account reports totp_required after a correct password.
             bool password_correct = result.principal || result.failure == AuthFailure::totp_required;
             if (password_correct) {
-                // The Authenticator may answer from its cache on the network
+                // The Authenticator may return a cached result on the network
                 // thread, so hashing the new password is queued explicitly.
                 bool queued = context->services.hash_pool.try_submit([context, &exchange, respond, active, new_password] {
                     respond(render_or_error_page(

@@ -90,8 +90,8 @@ Response show_setup(WebContext& context, Exchange& exchange) {
     return setup_page(context, exchange, *active, *secret, Status::ok, std::nullopt);
 }
 
-// TOTP becomes active only once the user proves the app produces the right
-// codes; the recovery codes are shown on this one response and never again.
+// TOTP becomes active only once the user proves that the app produces the
+// right codes. The recovery codes are shown on this one response and never again.
 Response confirm_setup(WebContext& context, Exchange& exchange) {
     FormFields fields = read_form_post(exchange, context.services.config);
     auto active = session_for_post(context, exchange, fields);

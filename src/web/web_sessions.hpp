@@ -22,8 +22,8 @@ struct ActiveSession {
 // Creates, finds and ends browser sessions of the settings pages, and
 // derives their CSRF tokens.
 //
-// A session id is 256 random bits (OWASP Session Management: at least 64
-// bits of entropy) sent base64url-encoded in a cookie. The store keeps only
+// A session id is 256 random bits (the OWASP Session Management Cheat Sheet
+// requires at least 64) sent base64url-encoded in a cookie. The store keeps only
 // an HMAC of it under the server key. The CSRF token of a form is an HMAC of
 // the cookie value under a different label, so it is tied to one session,
 // needs no storage, and cannot be turned back into the session id.
@@ -45,8 +45,8 @@ public:
     std::optional<ActiveSession> find(const http::Exchange& exchange, bool allow_second_factor_pending = false);
 
     // Stores a session under a new random id and returns the id. Every sign-in
-    // gets a new id, so an id planted before sign-in is never promoted
-    // (session fixation, OWASP ASVS 3.2.1).
+    // gets a new id, so an id planted before sign-in is never promoted to a
+    // signed-in session (session fixation).
     std::string create(const store::User& user, bool second_factor_pending);
 
     // Keeps a TOTP secret, sealed, with the session until the user confirms
