@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/audit_store.hpp"
 #include "store/record_store.hpp"
 
 namespace openbar::store {
@@ -90,6 +91,9 @@ public:
 
     // Customer data records (uploads and reads).
     virtual RecordStore& records() = 0;
+
+    // The audit log and token use.
+    virtual AuditStore& audit() = 0;
 };
 
 // Opens the database named by `url` (`sqlite:PATH`) and applies pending
