@@ -119,13 +119,13 @@ void AuditLog::write_pending(bool final_write) {
 
     std::vector<store::TokenUseCount> uses;
     for (Shard& shard : shards_) {
-        std::unordered_map<UseKey, UseTotal, UseKeyHash> taken;
+        std::unordered_map<UseKey, UseTotal, UseKeyHash> drained;
         {
             std::lock_guard lock(shard.mutex);
-            taken.swap(shard.uses);
+            drained.swap(shard.uses);
         }
-        queued_uses_.fetch_sub(taken.size());
-        for (auto& [key, total] : taken) {
+        queued_uses_.fetch_sub(drained.size());
+        for (auto& [key, total] : drained) {
             LastUse& last_use = unwritten_last_uses_[key.token_id];
             if (total.last_used_at >= last_use.used_at) {
                 last_use = LastUse{total.last_used_at, key.client_address};
@@ -137,9 +137,9 @@ void AuditLog::write_pending(bool final_write) {
         }
     }
 
-    // A token's last use is written at most once per last_use_interval; a
-    // later use waits for the next write after the interval, or for the
-    // final write.
+    // A token's last use is written at most once per last_use_interval. A
+    // use that comes sooner waits for the first write after the interval
+    // has passed, or for the final write.
     auto now = std::chrono::steady_clock::now();
     std::vector<store::TokenLastUse> last_uses;
     for (auto it = unwritten_last_uses_.begin(); it != unwritten_last_uses_.end();) {

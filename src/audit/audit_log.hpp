@@ -33,7 +33,7 @@ public:
         std::size_t queue_limit = 100000;                 // queued events, and distinct token-use counters
         std::chrono::seconds last_use_interval{60};       // per token
         unsigned retention_days = 90;
-        std::chrono::seconds retention_sweep_interval{3600};
+        std::chrono::milliseconds retention_sweep_interval{std::chrono::hours(1)};
     };
 
     // Deletes expired rows (throws StoreError when that fails), then starts

@@ -30,9 +30,9 @@ boost::json::object to_json(const store::AuditEvent& event) {
 }
 
 // Replaces C0 and C1 control characters and DEL with '?', so a user agent
-// sent by a client cannot move the cursor or reconfigure the terminal of
-// whoever reads the table. Stored text is UTF-8, where the C1 controls
-// U+0080 to U+009F are the two bytes C2 80 to C2 9F.
+// sent by a client cannot move the cursor or reconfigure the operator's
+// terminal. Stored text is UTF-8, where the C1 controls U+0080 to U+009F
+// are the two bytes C2 80 to C2 9F.
 std::string printable(std::string_view text) {
     if (text.empty()) return "-";
     std::string result;
@@ -116,7 +116,8 @@ void add_audit_commands(CLI::App& app, const GlobalOptions& options) {
     auto* list = audit->add_subcommand(
         "list",
         "Print audit rows, oldest first. Successful token requests appear as one row per token, minute, client "
-        "address and user agent, with a count; the server writes rows about once a second and at shutdown");
+        "address and user agent, with a count and the time the minute started. The server writes rows once per "
+        "--audit-flush-interval-ms (default 1 s) and at shutdown");
     list->add_option("--company", arguments->company, "Only rows of this company");
     list->add_option("--since", arguments->since,
                      "Only rows at or after this UTC time: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, "

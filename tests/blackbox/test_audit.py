@@ -172,10 +172,10 @@ class AuditTest(OpenbarTestCase):
         self.assertIn("audit log dropped 3 entries", self.openbar.server_log())
 
     def test_token_show_prints_last_use(self):
-        shown = self.openbar.cli("token", "show", "acme", "alice")
-        token = shown.stdout.strip()
-        self.assertEqual(shown.stdout, token + "\n", "stdout holds the token alone")
-        self.assertIn("last used: never\n", shown.stderr)
+        show_result = self.openbar.cli("token", "show", "acme", "alice")
+        token = show_result.stdout.strip()
+        self.assertEqual(show_result.stdout, token + "\n", "stdout holds the token alone")
+        self.assertIn("last used: never\n", show_result.stderr)
 
         self.openbar.start("--audit-flush-interval-ms", "50")
         before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -183,14 +183,14 @@ class AuditTest(OpenbarTestCase):
 
         deadline = time.monotonic() + 10
         while True:
-            shown = self.openbar.cli("token", "show", "acme", "alice")
-            if "last used: never" not in shown.stderr or time.monotonic() > deadline:
+            show_result = self.openbar.cli("token", "show", "acme", "alice")
+            if "last used: never" not in show_result.stderr or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
         after = datetime.datetime.now(datetime.timezone.utc)
-        self.assertEqual(shown.stdout, token + "\n")
-        match = re.search(r"^last used: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) from (\S+)$", shown.stderr, re.M)
-        self.assertIsNotNone(match, shown.stderr)
+        self.assertEqual(show_result.stdout, token + "\n")
+        match = re.search(r"^last used: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) from (\S+)$", show_result.stderr, re.M)
+        self.assertIsNotNone(match, show_result.stderr)
         used_at = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=datetime.timezone.utc)
         self.assertGreaterEqual(used_at, before)

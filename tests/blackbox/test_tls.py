@@ -115,8 +115,8 @@ class TlsTest(OpenbarTestCase):
              "-cipher", "DEFAULT:@SECLEVEL=0"],
             input="", capture_output=True, text=True, timeout=60)
         self.assertNotEqual(result.returncode, 0, result.stdout)
-        # The server answers the TLS 1.1 ClientHello with a protocol_version
-        # alert (RFC 5246 section 7.2.2) and no cipher is agreed.
+        # The server rejects the TLS 1.1 ClientHello with a protocol_version
+        # alert (alert number 70), so no cipher is agreed.
         self.assertIn("alert protocol version", result.stderr)
         self.assertIn("Cipher is (NONE)", result.stdout)
 

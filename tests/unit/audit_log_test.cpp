@@ -215,6 +215,23 @@ TEST(AuditLog, DeletesExpiredRowsAtStart) {
     EXPECT_LE(store.cutoffs[0], latest);
 }
 
+TEST(AuditLog, DeletesExpiredRowsPeriodically) {
+    MemoryAuditStore store;
+    AuditLog::Options options;
+    options.flush_interval = 5ms;
+    options.retention_sweep_interval = 20ms;
+    AuditLog log(store, options);
+    for (int i = 0; i < 500; ++i) {
+        {
+            std::lock_guard lock(store.mutex);
+            if (store.cutoffs.size() >= 3) break;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    log.stop();
+    EXPECT_GE(store.cutoffs.size(), 3u);
+}
+
 TEST(AuditLog, LongUserAgentIsCut) {
     MemoryAuditStore store;
     AuditLog log(store, slow_flush());
