@@ -51,13 +51,15 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     auth::PasswordHasher hasher;
     auth::WorkerPool hash_pool(config.hash_threads, config.hash_queue_limit);
     auth::AccessTokenService tokens(*context.store, *context.keys);
-    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool);
 
+    // Constructed before the parts that record into it, and stopped after them.
     audit::AuditLog::Options audit_options;
     audit_options.flush_interval = config.audit_flush_interval;
     audit_options.queue_limit = config.audit_queue_limit;
     audit_options.retention_days = config.audit_retention_days;
     audit::AuditLog audit_log(context.store->audit(), audit_options);
+
+    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool);
 
     http::Router router;
     api::Services services{config, *context.store, tokens, audit_log};

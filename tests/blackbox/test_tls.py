@@ -97,6 +97,21 @@ class TlsTest(OpenbarTestCase):
         self.assertEqual(self.handshake(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2), "TLSv1.2")
         self.assertEqual(self.handshake(ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3), "TLSv1.3")
 
+    def test_weak_tls_1_2_suites_rejected(self):
+        self.start_tls()
+        for suite in ("AES128-SHA", "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA"):
+            result = subprocess.run(
+                ["openssl", "s_client", "-connect", f"127.0.0.1:{self.openbar.port}", "-tls1_2", "-cipher", suite],
+                input="", capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(result.returncode, 0, suite)
+            self.assertIn("Cipher is (NONE)", result.stdout, suite)
+        result = subprocess.run(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{self.openbar.port}", "-tls1_2",
+             "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+            input="", capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Cipher is ECDHE-RSA-AES128-GCM-SHA256", result.stdout)
+
     def test_tls_1_1_rejected(self):
         self.start_tls()
         for maximum in (ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1):
