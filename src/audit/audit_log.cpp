@@ -51,7 +51,8 @@ AuditLog::Shard& AuditLog::shard_for_this_thread() {
 
 void AuditLog::record(store::AuditEvent event) {
     if (event.occurred_at.empty()) event.occurred_at = format_utc(system_clock::now());
-    if (event.user_agent.size() > max_user_agent_bytes) event.user_agent.resize(max_user_agent_bytes);
+    truncate_utf8(event.user_agent, max_user_agent_bytes);
+    truncate_utf8(event.username, max_username_bytes);
 
     std::lock_guard lock(events_mutex_);
     if (!accepting_.load() || events_.size() >= options_.queue_limit) {
@@ -62,7 +63,7 @@ void AuditLog::record(store::AuditEvent event) {
 }
 
 void AuditLog::record_token_use(TokenUse use) {
-    if (use.user_agent.size() > max_user_agent_bytes) use.user_agent.resize(max_user_agent_bytes);
+    truncate_utf8(use.user_agent, max_user_agent_bytes);
     UseKey key{use.token_id,
                std::chrono::floor<std::chrono::minutes>(use.used_at).time_since_epoch().count(),
                std::move(use.method), std::move(use.client_address), std::move(use.user_agent)};

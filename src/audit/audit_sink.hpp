@@ -26,9 +26,13 @@ inline constexpr std::string_view outcome_failure = "failure";
 // AuditEvent::method for changes made with the openbar command line.
 inline constexpr std::string_view method_cli = "cli";
 
-// User agents longer than this are cut, so one client cannot make audit
-// rows arbitrarily large.
+// Client-supplied text longer than this is cut, so one client cannot make
+// audit rows arbitrarily large.
 inline constexpr std::size_t max_user_agent_bytes = 256;
+inline constexpr std::size_t max_username_bytes = 256;
+
+// Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
+void truncate_utf8(std::string& text, std::size_t max_bytes);
 
 // One successful request authenticated by an access token.
 struct TokenUse {

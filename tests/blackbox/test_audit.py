@@ -231,10 +231,12 @@ class AuditTest(OpenbarTestCase):
         self.assertNotIn("ninety_one_days_old", events)
         self.assertIn("eighty_nine_days_old", events)
 
-    def test_retention_flag_validated(self):
-        self.openbar.start("--audit-retention-days", "0", wait=False)
-        self.assertNotEqual(self.openbar.process.wait(30), 0)
-        self.assertIn("--audit-retention-days", self.openbar.server_log())
+    def test_audit_flags_validated(self):
+        for flag, value in [("--audit-retention-days", "0"), ("--audit-retention-days", "many"),
+                            ("--audit-flush-interval-ms", "5"), ("--audit-queue-limit", "0")]:
+            result = self.openbar.cli("serve", "--listen", "127.0.0.1:0", flag, value, check=False)
+            self.assertNotEqual(result.returncode, 0, (flag, value))
+            self.assertIn(flag, result.stderr)
 
     def test_list_filters_by_company_and_time(self):
         self.openbar.create_company("globex")

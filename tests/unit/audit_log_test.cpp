@@ -232,6 +232,37 @@ TEST(AuditLog, DeletesExpiredRowsPeriodically) {
     EXPECT_GE(store.cutoffs.size(), 3u);
 }
 
+TEST(TruncateUtf8, KeepsWholeSequences) {
+    std::string ascii = "abcdef";
+    truncate_utf8(ascii, 4);
+    EXPECT_EQ(ascii, "abcd");
+
+    std::string short_text = "ab";
+    truncate_utf8(short_text, 4);
+    EXPECT_EQ(short_text, "ab");
+
+    // "aé€" is 61 C3A9 E282AC: cutting inside é or € drops the whole character.
+    std::string mixed = "a\xC3\xA9\xE2\x82\xAC";
+    std::string cut = mixed;
+    truncate_utf8(cut, 2);
+    EXPECT_EQ(cut, "a");
+    cut = mixed;
+    truncate_utf8(cut, 3);
+    EXPECT_EQ(cut, "a\xC3\xA9");
+    cut = mixed;
+    truncate_utf8(cut, 5);
+    EXPECT_EQ(cut, "a\xC3\xA9");
+}
+
+TEST(AuditLog, LongUsernameIsCut) {
+    MemoryAuditStore store;
+    AuditLog log(store, slow_flush());
+    log.record(failure_event(std::string(1000, 'u')));
+    log.stop();
+    ASSERT_EQ(store.events.size(), 1u);
+    EXPECT_EQ(store.events[0].username.size(), max_username_bytes);
+}
+
 TEST(AuditLog, LongUserAgentIsCut) {
     MemoryAuditStore store;
     AuditLog log(store, slow_flush());
