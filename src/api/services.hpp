@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audit/audit_sink.hpp"
 #include "auth/access_token_service.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
@@ -12,6 +13,7 @@ struct Services {
     const config::ServerConfig& config;
     store::Store& store;
     auth::AccessTokenService& tokens;
+    audit::AuditSink& audit;
 };
 
 // Registers every HTTP route of openbar.

@@ -49,7 +49,9 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
         return;
     }
     if (auto* token = std::get_if<TokenCredentials>(&parsed)) {
-        done(authenticate_token(request, token->token, AuthMethod::token));
+        AuthResult result = authenticate_token(request, token->token, AuthMethod::token);
+        result.method = AuthMethod::token;
+        done(std::move(result));
         return;
     }
 
@@ -57,9 +59,17 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
     if (basic.user_id == access_token_user_id) {
         AuthResult result = authenticate_token(request, basic.password, AuthMethod::access_token);
         sodium_memzero(basic.password.data(), basic.password.size());
+        result.method = AuthMethod::access_token;
         done(std::move(result));
         return;
     }
+    // Every result from here on, including the overloaded one, is for this
+    // Basic attempt.
+    done = [done = std::move(done), username = basic.user_id](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
+        done(std::move(result));
+    };
 
     // Argon2id takes tens of milliseconds: verify on the hashing pool.
     auto shared_request = std::make_shared<AuthRequest>(std::move(request));

@@ -34,6 +34,10 @@ struct AuthResult {
     AuthFailure failure = AuthFailure::none;
     std::string reason;                    // safe to show; never contains credentials
     std::chrono::seconds retry_after{0};   // for throttled and overloaded
+
+    // What the client tried, for the audit log; set on failures too.
+    std::optional<AuthMethod> method;      // empty when no credentials could be parsed
+    std::string username;                  // the Basic user-id; empty for token methods
 };
 
 // The parts of a request that authentication reads. Values are copied so
