@@ -124,16 +124,27 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
 
     // The user lookup is one indexed query; it also catches credential
     // changes made by another process, through the epoch.
+    // The cache is searched for unknown and disabled users too (an id of 0
+    // never matches), so a miss costs the same whichever the case.
     auto key = cache_.key_for(request->company.id, credentials.user_id, credentials.password);
     auto user = store_.find_user(request->company.id, credentials.user_id);
-    if (user && user->active) {
-        if (auto hit = cache_.find(key, user->id, user->credential_epoch)) {
-            counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
-            account_throttle_.record_success(account_key);
-            Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt};
-            done(check_second_factor(*request, std::move(principal), hit->totp_enrolled, key));
-            return;
+    bool usable = user && user->active;
+    auto hit = cache_.find(key, usable ? user->id : 0, usable ? user->credential_epoch : 0);
+    if (hit) {
+        counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
+        account_throttle_.record_success(account_key);
+        Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt};
+        AuthResult result;
+        try {
+            result = check_second_factor(*request, std::move(principal), hit->totp_enrolled, key);
+        } catch (const store::StoreError&) {
+            throw;  // the pipeline responds with 503
+        } catch (const std::exception& error) {
+            spdlog::error("password authentication for company {} failed: {}", request->company.id, error.what());
+            result = internal_failure();
         }
+        done(std::move(result));
+        return;
     }
 
     // Join a verification of the same credentials that is already running.
