@@ -44,7 +44,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& help) {
         return app.exit(help);
     } catch (const CLI::ParseError& error) {
-        app.exit(error);
+        std::cerr << "openbar: usage error: " << error.what() << "; run 'openbar --help' for usage\n";
         return 2;
     } catch (const CommandError& error) {
         std::cerr << "openbar: error: " << error.what() << "\n";
