@@ -212,6 +212,10 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
                 Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt};
                 result = check_second_factor(*waiter.request, std::move(principal), true, key);
             }
+        } catch (const store::StoreError& error) {
+            spdlog::error("password authentication for company {}: database error: {}", waiter.request->company.id,
+                          error.what());
+            result = failure(AuthFailure::store_unavailable, "the database is unavailable");
         } catch (const std::exception& error) {
             spdlog::error("password authentication for company {} failed: {}", waiter.request->company.id,
                           error.what());

@@ -35,6 +35,7 @@ enum class AuthFailure {
     totp_reused,
     throttled,
     overloaded,              // the password hashing queue is full
+    store_unavailable,       // the database failed during an asynchronous check
 };
 
 struct AuthResult {
