@@ -122,10 +122,10 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
         return;
     }
 
-    // The user lookup is one indexed query; it also catches credential
-    // changes made by another process, through the epoch.
-    // The cache is searched for unknown and disabled users too (an id of 0
-    // never matches), so a miss costs the same whichever the case.
+    // The user lookup is one indexed query, and its credential epoch
+    // catches changes made by another process, such as the CLI. The cache
+    // is searched for unknown and disabled users too (an id of 0 never
+    // matches), so a miss costs the same in every case.
     auto key = cache_.key_for(request->company.id, credentials.user_id, credentials.password);
     auto user = store_.find_user(request->company.id, credentials.user_id);
     bool usable = user && user->active;
