@@ -62,10 +62,18 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
                            auth::BackoffPolicy{config.totp_lockout_failures, config.totp_first_lockout,
                                                config.totp_max_lockout},
                            config.throttle_max_tracked_keys);
-    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool, totp);
+    auth::PasswordAuthSettings password_settings;
+    password_settings.account_lockout = {config.password_lockout_failures, config.password_first_lockout,
+                                         config.password_max_lockout};
+    password_settings.address_failure_limit = config.address_failure_limit;
+    password_settings.address_failure_window = config.address_failure_window;
+    password_settings.max_throttled_keys = config.throttle_max_tracked_keys;
+    password_settings.cache_ttl = config.basic_cache_ttl;
+    password_settings.cache_max_entries = config.basic_cache_max_entries;
+    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool, totp, password_settings);
 
     http::Router router;
-    api::Services services{config, *context.store, tokens, audit_log};
+    api::Services services{config, *context.store, tokens, audit_log, &authenticator.counters()};
     api::register_routes(router, services);
 
     http::Pipeline pipeline(config, *context.store, authenticator, router, audit_log);
@@ -89,6 +97,10 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         long long body_timeout = 120;
         long long write_timeout = 60;
         long long shutdown_grace = 10;
+        long long password_first_lockout = 1;
+        long long password_max_lockout = 900;
+        long long address_failure_window = 600;
+        long long basic_cache_ttl = 300;
         long long totp_first_lockout = 30;
         long long totp_max_lockout = 900;
         long long audit_flush_interval_ms = 1000;
@@ -130,6 +142,34 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
     serve_command->add_option("--hash-queue-limit", config.hash_queue_limit,
                               "Password checks waiting for a hashing thread before new ones get 503")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    serve_command->add_option("--password-lockout-failures", config.password_lockout_failures,
+                              "Consecutive failed passwords for an account before its password attempts get 429")
+        ->check(CLI::Range(1u, 1000000u))
+        ->capture_default_str();
+    serve_command->add_option("--password-first-lockout", arguments->password_first_lockout,
+                              "Seconds of the first password lockout; each further failure doubles it")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--password-max-lockout", arguments->password_max_lockout,
+                              "Longest password lockout, in seconds")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--address-failure-limit", config.address_failure_limit,
+                              "Failed passwords from one client address within the window before it gets 429")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    serve_command->add_option("--address-failure-window", arguments->address_failure_window,
+                              "Seconds over which failed passwords per client address are counted")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--basic-cache-ttl", arguments->basic_cache_ttl,
+                              "Seconds a verified Basic username and password stays cached (0: no cache)")
+        ->check(CLI::Range(0, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--basic-cache-max-entries", config.basic_cache_max_entries,
+                              "Verified Basic credentials kept in the cache at most (0: no cache)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
         ->capture_default_str();
     serve_command->add_option("--totp-lockout-failures", config.totp_lockout_failures,
                               "Consecutive failed TOTP codes for a user before its code attempts get 429")
@@ -174,6 +214,10 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         config.body_timeout = std::chrono::seconds(arguments->body_timeout);
         config.write_timeout = std::chrono::seconds(arguments->write_timeout);
         config.shutdown_grace = std::chrono::seconds(arguments->shutdown_grace);
+        config.password_first_lockout = std::chrono::seconds(arguments->password_first_lockout);
+        config.password_max_lockout = std::chrono::seconds(arguments->password_max_lockout);
+        config.address_failure_window = std::chrono::seconds(arguments->address_failure_window);
+        config.basic_cache_ttl = std::chrono::seconds(arguments->basic_cache_ttl);
         config.totp_first_lockout = std::chrono::seconds(arguments->totp_first_lockout);
         config.totp_max_lockout = std::chrono::seconds(arguments->totp_max_lockout);
         config.audit_flush_interval = std::chrono::milliseconds(arguments->audit_flush_interval_ms);

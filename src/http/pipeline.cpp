@@ -82,6 +82,8 @@ Response auth_failure_response(const auth::AuthResult& result, const std::string
         case AuthFailure::overloaded:
             return error_response(ApiError(ErrorKind::unavailable, "overloaded", result.reason)
                                       .with_header("Retry-After", retry_after));
+        case AuthFailure::store_unavailable:
+            return error_response(ApiError(ErrorKind::unavailable, "database_unavailable", result.reason));
         case AuthFailure::none:
             break;
     }
