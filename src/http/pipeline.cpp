@@ -130,7 +130,15 @@ void Pipeline::record_authentication(const Exchange& exchange, const auth::AuthR
         event.outcome = audit::outcome_failure;
         event.reason = audit_reason(result.failure);
     }
+    std::optional<store::AuditEvent> lockout;
+    if (result.throttling_started) {
+        lockout = event;
+        lockout->event = audit::event_throttling_started;
+        lockout->reason = result.failure == auth::AuthFailure::invalid_credentials ? "password_failures"
+                                                                                    : "totp_failures";
+    }
     audit_.record(std::move(event));
+    if (lockout) audit_.record(std::move(*lockout));
 }
 
 void Pipeline::admit(Exchange& exchange, Continue next) {
