@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audit/audit_sink.hpp"
 #include "auth/access_token_service.hpp"
 #include "auth/auth_counters.hpp"
 #include "auth/authenticator.hpp"
@@ -23,6 +24,7 @@ struct Services {
     auth::WorkerPool& hash_pool;
     const auth::KeyRing& keys;
     auth::TotpService& totp;
+    audit::AuditSink& audit;
     const auth::AuthCounters* auth_counters = nullptr;  // published at /metrics when set
 };
 

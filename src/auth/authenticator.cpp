@@ -80,7 +80,9 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
         return;
     }
     if (auto* token = std::get_if<TokenCredentials>(&parsed)) {
-        done(authenticate_token(request, token->token, AuthMethod::token));
+        AuthResult result = authenticate_token(request, token->token, AuthMethod::token);
+        result.method = AuthMethod::token;
+        done(std::move(result));
         return;
     }
 
@@ -88,9 +90,19 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
     if (basic.user_id == access_token_user_id) {
         AuthResult result = authenticate_token(request, basic.password, AuthMethod::access_token);
         sodium_memzero(basic.password.data(), basic.password.size());
+        result.method = AuthMethod::access_token;
         done(std::move(result));
         return;
     }
+
+    // Every result from here on, including the overloaded one, is for this
+    // Basic attempt.
+    done = [done = std::move(done), username = basic.user_id](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
+        done(std::move(result));
+    };
+
     authenticate_password(std::make_shared<AuthRequest>(std::move(request)), std::move(basic), std::move(done));
 }
 
@@ -122,18 +134,29 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
         return;
     }
 
-    // The user lookup is one indexed query; it also catches credential
-    // changes made by another process, through the epoch.
+    // The user lookup is one indexed query, and its credential epoch
+    // catches changes made by another process, such as the CLI. The cache
+    // is searched for unknown and disabled users too (an id of 0 never
+    // matches), so a miss costs the same in every case.
     auto key = cache_.key_for(request->company.id, credentials.user_id, credentials.password);
     auto user = store_.find_user(request->company.id, credentials.user_id);
-    if (user && user->active) {
-        if (auto hit = cache_.find(key, user->id, user->credential_epoch)) {
-            counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
-            account_throttle_.record_success(account_key);
-            Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt};
-            done(check_second_factor(*request, std::move(principal), hit->totp_enrolled, key));
-            return;
+    bool usable = user && user->active;
+    auto hit = cache_.find(key, usable ? user->id : 0, usable ? user->credential_epoch : 0);
+    if (hit) {
+        counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
+        account_throttle_.record_success(account_key);
+        Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt};
+        AuthResult result;
+        try {
+            result = check_second_factor(*request, std::move(principal), hit->totp_enrolled, key);
+        } catch (const store::StoreError&) {
+            throw;  // the pipeline responds with 503
+        } catch (const std::exception& error) {
+            spdlog::error("password authentication for company {} failed: {}", request->company.id, error.what());
+            result = internal_failure();
         }
+        done(std::move(result));
+        return;
     }
 
     // Join a verification of the same credentials that is already running.
@@ -194,13 +217,18 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
         AuthResult result;
         try {
             if (!accepted) {
-                record_password_failure(account_key, waiter.request->client_address);
+                bool locked = record_password_failure(account_key, waiter.request->client_address);
                 result = invalid_credentials();
+                result.throttling_started = locked;
             } else {
                 account_throttle_.record_success(account_key);
                 Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt};
                 result = check_second_factor(*waiter.request, std::move(principal), true, key);
             }
+        } catch (const store::StoreError& error) {
+            spdlog::error("password authentication for company {}: database error: {}", waiter.request->company.id,
+                          error.what());
+            result = failure(AuthFailure::store_unavailable, "the database is unavailable");
         } catch (const std::exception& error) {
             spdlog::error("password authentication for company {} failed: {}", waiter.request->company.id,
                           error.what());
@@ -210,9 +238,10 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
     }
 }
 
-void Authenticator::record_password_failure(const std::string& account_key, const std::string& client_address) {
-    account_throttle_.record_failure(account_key);
-    address_throttle_.record_failure(client_address);
+bool Authenticator::record_password_failure(const std::string& account_key, const std::string& client_address) {
+    bool account_locked = account_throttle_.record_failure(account_key);
+    bool address_locked = address_throttle_.record_failure(client_address);
+    return account_locked || address_locked;
 }
 
 AuthResult Authenticator::check_second_factor(const AuthRequest& request, Principal principal, bool totp_enrolled,
@@ -242,11 +271,17 @@ AuthResult Authenticator::check_second_factor(const AuthRequest& request, Princi
             return failure(AuthFailure::totp_required,
                            "this user has two-factor authentication enabled: send the current code in the "
                            "Custobar-TOTP-Code header, or use token authentication");
-        case TotpOutcome::Kind::invalid:
-            return failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
-        case TotpOutcome::Kind::reused:
-            return failure(AuthFailure::totp_reused,
-                           "this two-factor authentication code was already used; wait for the next code");
+        case TotpOutcome::Kind::invalid: {
+            AuthResult result = failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
+            result.throttling_started = outcome.throttling_started;
+            return result;
+        }
+        case TotpOutcome::Kind::reused: {
+            AuthResult result = failure(AuthFailure::totp_reused,
+                                        "this two-factor authentication code was already used; wait for the next code");
+            result.throttling_started = outcome.throttling_started;
+            return result;
+        }
         case TotpOutcome::Kind::throttled:
             return throttled("too many failed two-factor authentication codes for this user; retry later",
                              outcome.retry_after);

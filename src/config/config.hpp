@@ -64,7 +64,13 @@ struct ServerConfig {
     // TLS (both set, or neither).
     std::string tls_cert_file;
     std::string tls_key_file;
+    // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed.
     std::vector<std::string> trusted_proxies;   // CIDR blocks
+
+    // Audit log: rows are written in batches off the request path.
+    unsigned audit_retention_days = 90;
+    std::chrono::milliseconds audit_flush_interval{1000};
+    std::size_t audit_queue_limit = 100000;     // queued events; more are dropped and counted
 };
 
 }  // namespace openbar::config

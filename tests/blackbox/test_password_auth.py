@@ -281,6 +281,22 @@ class HashQueueTest(PasswordAuthTestCase):
         self.assertEqual(busy.header("Retry-After"), "1")
 
 
+class LimitFlagsTest(PasswordAuthTestCase):
+    def test_invalid_values_rejected_at_start(self):
+        cases = [
+            ("--password-lockout-failures", "0"), ("--password-first-lockout", "0"),
+            ("--password-max-lockout", "-5"), ("--address-failure-limit", "0"),
+            ("--address-failure-window", "0"), ("--basic-cache-ttl", "-1"),
+            ("--basic-cache-max-entries", "x"), ("--totp-lockout-failures", "0"),
+            ("--totp-first-lockout", "0"), ("--totp-max-lockout", "100000"),
+            ("--throttle-max-tracked-keys", "1"),
+        ]
+        for flag, value in cases:
+            result = self.openbar.cli("serve", "--listen", "127.0.0.1:0", flag, value, check=False)
+            self.assertEqual(result.returncode, 2, flag)
+            self.assertIn(flag, result.stderr, flag)
+
+
 class MetricsTest(PasswordAuthTestCase):
     def test_metrics_on_any_host_without_credentials(self):
         self.openbar.start()

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/sqlite_audit_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/sqlite/sqlite_web_session_store.hpp"
 #include "store/sqlite/sqlite_totp_store.hpp"
@@ -36,6 +37,7 @@ public:
     RecordStore& records() override { return records_; }
     WebSessionStore& web_sessions() override { return web_sessions_; }
     TotpStore& totp() override { return totp_; }
+    AuditStore& audit() override { return audit_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
@@ -44,6 +46,7 @@ private:
     SqliteRecordStore records_;
     SqliteWebSessionStore web_sessions_;
     SqliteTotpStore totp_;
+    SqliteAuditStore audit_;
 };
 
 }  // namespace openbar::store::sqlite
