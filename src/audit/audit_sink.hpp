@@ -25,6 +25,8 @@ inline constexpr std::string_view outcome_failure = "failure";
 
 // AuditEvent::method for changes made with the openbar command line.
 inline constexpr std::string_view method_cli = "cli";
+// AuditEvent::method for sign-ins and changes on the settings web pages.
+inline constexpr std::string_view method_web = "web";
 
 // Client-supplied text longer than this is cut, so one client cannot make
 // audit rows arbitrarily large.

@@ -19,6 +19,12 @@ std::vector<std::string> header_values(const Request& request, std::string_view 
     return values;
 }
 
+ApiError not_found_error() {
+    return ApiError(ErrorKind::not_found, "not_found", "no such resource");
+}
+
+}  // namespace
+
 // The audit reason code of a failure: the same code the response carries.
 std::string_view audit_reason(auth::AuthFailure failure) {
     using auth::AuthFailure;
@@ -42,12 +48,6 @@ std::string user_agent_of(const Request& request) {
     // Header values may hold bytes that are not UTF-8; the audit log keeps text.
     return agent == request.end() ? std::string() : auth::decode_utf8_or_latin1(agent->value());
 }
-
-ApiError not_found_error() {
-    return ApiError(ErrorKind::not_found, "not_found", "no such resource");
-}
-
-}  // namespace
 
 Response auth_failure_response(const auth::AuthResult& result, const std::string& realm) {
     using auth::AuthFailure;

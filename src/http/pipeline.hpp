@@ -64,6 +64,13 @@ private:
     std::unordered_map<std::string, store::Company> companies_;
 };
 
+// The audit reason code of an authentication failure: the same code the
+// API's error response carries.
+std::string_view audit_reason(auth::AuthFailure failure);
+
+// The User-Agent header as text for the audit log, or an empty string.
+std::string user_agent_of(const Request& request);
+
 // Maps an exception thrown while handling `exchange` to its error response
 // and logs what the client does not see. For asynchronous handlers that
 // catch errors on another thread.

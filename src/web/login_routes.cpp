@@ -3,7 +3,9 @@
 
 #include <chrono>
 
+#include "audit/audit_sink.hpp"
 #include "auth/authorization_header.hpp"
+#include "http/pipeline.hpp"
 #include "util/text.hpp"
 #include "web/cookies.hpp"
 #include "web/pages.hpp"
@@ -85,23 +87,32 @@ Response finish_sign_in(WebContext& context, const Exchange& exchange, const Log
     using auth::AuthFailure;
     if (result.principal) {
         std::string id = replace_session(context, exchange, result.principal->user, false);
+        record_audit_event(context, exchange, audit::event_authentication, form_view.username);
         spdlog::info("user {} of company {} signed in to the settings pages from {}", form_view.username,
                      exchange.company->name, exchange.client_address);
         return signed_in_redirect(context, exchange, id, form_view.next);
     }
 
-    switch (result.failure) {
-        case AuthFailure::totp_required: {
-            // The password was right and the account has TOTP on: keep a
-            // session that only the code form accepts.
-            auto user = context.services.store.find_user(exchange.company->id, form_view.username);
-            if (!user) break;
+    if (result.failure == AuthFailure::totp_required) {
+        // The password was right and the account has TOTP on: keep a
+        // session that only the code form accepts.
+        if (auto user = context.services.store.find_user(exchange.company->id, form_view.username)) {
             std::string id = replace_session(context, exchange, *user, true);
-            SecondFactorView view{exchange.company->name, context.sessions.csrf_token(id), form_view.next, std::nullopt};
+            SecondFactorView view{exchange.company->name, context.sessions.csrf_token(id), form_view.next,
+                                  std::nullopt};
             Response response = html_response(Status::ok, render_second_factor_page(view));
             response.insert(field::field::set_cookie, context.sessions.session_cookie_for(id, exchange.secure));
             return response;
         }
+    }
+
+    record_audit_event(context, exchange, audit::event_authentication, form_view.username,
+                       http::audit_reason(result.failure));
+    if (result.throttling_started) {
+        record_audit_event(context, exchange, audit::event_throttling_started, form_view.username,
+                           "password_failures");
+    }
+    switch (result.failure) {
         case AuthFailure::throttled:
             return retry_later_page(Status::too_many_requests,
                                     "Too many failed sign-in attempts. Wait a little and try again.",

@@ -1,5 +1,6 @@
 #include <sodium.h>
 
+#include "audit/audit_sink.hpp"
 #include "http/pipeline.hpp"
 #include "web/pages.hpp"
 #include "web/static_assets.hpp"
@@ -62,6 +63,23 @@ http::Response sign_in_redirect(std::string_view next) {
         else location += c;
     }
     return redirect_response(location);
+}
+
+void record_audit_event(WebContext& context, const http::Exchange& exchange, std::string_view event,
+                        std::string_view username, std::string_view reason, std::optional<std::int64_t> token_id) {
+    store::AuditEvent audit_event;
+    audit_event.event = event;
+    audit_event.company_id = exchange.company->id;
+    audit_event.username = username;
+    audit::truncate_utf8(audit_event.username, audit::max_username_bytes);
+    audit_event.token_id = token_id;
+    audit_event.method = audit::method_web;
+    audit_event.outcome = reason.empty() ? audit::outcome_success : audit::outcome_failure;
+    audit_event.reason = reason;
+    audit_event.client_address = exchange.client_address;
+    audit_event.user_agent = http::user_agent_of(exchange.request);
+    audit::truncate_utf8(audit_event.user_agent, audit::max_user_agent_bytes);
+    context.services.audit.record(std::move(audit_event));
 }
 
 namespace {

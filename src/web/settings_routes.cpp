@@ -1,6 +1,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "audit/audit_sink.hpp"
 #include "web/cookies.hpp"
 #include "web/pages.hpp"
 #include "web/web_context.hpp"
@@ -68,6 +69,9 @@ Response rotate_token(WebContext& context, Exchange& exchange) {
 
     // The same call as POST /api/auth/new-access-token/.
     context.services.tokens.rotate(active->user.id);
+    auto stored = context.services.store.find_current_token(active->user.id);
+    record_audit_event(context, exchange, audit::event_token_rotated, active->user.username, {},
+                       stored ? std::optional<std::int64_t>(stored->id) : std::nullopt);
     spdlog::info("user {} of company {} generated a new access token on the settings page", active->user.username,
                  exchange.company->name);
     return redirect_response("/settings/?notice=token-rotated");
@@ -103,6 +107,7 @@ Response store_new_password(WebContext& context, const Exchange& exchange, const
     auto user = context.services.store.find_user(active.user.company_id, active.user.username);
     if (!user) throw PageError(Status::not_found, "The user no longer exists.");
     std::string id = context.sessions.create(*user, false);
+    record_audit_event(context, exchange, audit::event_password_changed, user->username);
     spdlog::info("user {} of company {} changed the password on the settings page", user->username,
                  exchange.company->name);
 

@@ -1,6 +1,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "audit/audit_sink.hpp"
 #include "auth/totp.hpp"
 #include "auth/totp_service.hpp"
 #include "web/cookies.hpp"
@@ -25,6 +26,15 @@ std::string_view code_error(TotpOutcome::Kind kind) {
         case TotpOutcome::Kind::reused: return "That code was already used. Wait for the next one.";
         case TotpOutcome::Kind::throttled: return "Too many wrong codes. Wait a little and try again.";
         default: return "The code is not correct.";
+    }
+}
+
+// The audit reason of a failed second sign-in step, in the API's codes.
+std::string_view sign_in_code_reason(TotpOutcome::Kind kind) {
+    switch (kind) {
+        case TotpOutcome::Kind::reused: return "totp_reused";
+        case TotpOutcome::Kind::throttled: return "throttled";
+        default: return "totp_invalid";
     }
 }
 
@@ -116,6 +126,7 @@ Response confirm_setup(WebContext& context, Exchange& exchange) {
     // The code that confirmed the set-up must not also work for a sign-in.
     context.services.store.totp().advance_totp_step(active->user.id, steps.back());
     sodium_memzero(secret->data(), secret->size());
+    record_audit_event(context, exchange, audit::event_totp_enabled, active->user.username);
     spdlog::info("user {} of company {} turned on two-factor authentication on the settings page",
                  active->user.username, exchange.company->name);
     return with_new_session(context, exchange, *active, html_response(Status::ok, render_recovery_codes_page(view)));
@@ -147,6 +158,7 @@ Response disable(WebContext& context, Exchange& exchange) {
         return settings_with_error(context, exchange, *active, outcome);
     }
     context.services.totp.disable(active->user.id);
+    record_audit_event(context, exchange, audit::event_totp_disabled, active->user.username);
     spdlog::info("user {} of company {} turned off two-factor authentication on the settings page",
                  active->user.username, exchange.company->name);
     return with_new_session(context, exchange, *active, redirect_response("/settings/?notice=two-factor-off"));
@@ -168,12 +180,15 @@ Response verify_sign_in_code(WebContext& context, Exchange& exchange) {
     if (outcome.kind == TotpOutcome::Kind::accepted || outcome.kind == TotpOutcome::Kind::not_enrolled) {
         context.sessions.end(active->id);
         std::string id = context.sessions.create(active->user, false);
+        record_audit_event(context, exchange, audit::event_authentication, active->user.username);
         spdlog::info("user {} of company {} signed in to the settings pages with a second factor from {}",
                      active->user.username, exchange.company->name, exchange.client_address);
         return signed_in_redirect(context, exchange, id, next);
     }
 
     if (outcome.kind == TotpOutcome::Kind::required) outcome.kind = TotpOutcome::Kind::invalid;
+    record_audit_event(context, exchange, audit::event_authentication, active->user.username,
+                       sign_in_code_reason(outcome.kind));
     SecondFactorView view{exchange.company->name, context.sessions.csrf_token(active->id), next,
                           std::string(code_error(outcome.kind))};
     Status status = outcome.kind == TotpOutcome::Kind::throttled ? Status::too_many_requests : Status::unauthorized;

@@ -55,6 +55,12 @@ http::Response sign_in_redirect(std::string_view next);
 // Fills the two-factor part of the settings page for the signed-in user.
 void fill_two_factor_view(WebContext& context, const ActiveSession& active, SettingsView& view);
 
+// Records a sign-in or a change made on the settings pages in the audit
+// log, with method "web". `reason` is empty on success.
+void record_audit_event(WebContext& context, const http::Exchange& exchange, std::string_view event,
+                        std::string_view username, std::string_view reason = {},
+                        std::optional<std::int64_t> token_id = std::nullopt);
+
 // Registration of each group of pages.
 void register_login_routes(http::Router& router, const std::shared_ptr<WebContext>& context);
 void register_settings_routes(http::Router& router, const std::shared_ptr<WebContext>& context);

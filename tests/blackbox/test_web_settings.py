@@ -6,7 +6,9 @@ session rows and the timeouts.
 """
 
 import base64
+import json
 import os
+import signal
 import re
 import sqlite3
 import subprocess
@@ -606,6 +608,32 @@ class WebSettingsTest(harness.OpenbarTestCase):
         self.assertEqual(reply.status, 303, reply.body)
         self.assertEqual(reply.header("location"), "/settings/?notice=two-factor-off")
         self.assertTrue(self.totp_status().startswith("TOTP disabled"))
+
+
+    # Audit log ---------------------------------------------------------------------
+
+    def test_web_actions_are_audited(self):
+        self.start()
+        self.assertEqual(Browser(self.openbar).sign_in(password="wrong password").status, 401)
+        browser = Browser(self.openbar)
+        self.assertEqual(browser.sign_in().status, 303)
+        confirm = browser.request("GET", "/settings/new-token/")
+        self.assertEqual(browser.request("POST", "/settings/new-token/",
+                                         form={"csrf_token": csrf_from(confirm.body)}).status, 303)
+        self.assertEqual(self.change_password(browser, PASSWORD, "a brand new password").status, 303)
+        self.assertEqual(self.openbar.stop(signal.SIGTERM), 0)
+
+        rows = [json.loads(line) for line in self.openbar.cli("audit", "list", "--json").stdout.splitlines()]
+        web_rows = [(row["event"], row["outcome"], row["reason"], row["username"])
+                    for row in rows if row["method"] == "web"]
+        self.assertEqual(web_rows, [
+            ("authentication", "failure", "authentication_failed", USERNAME),
+            ("authentication", "success", "", USERNAME),
+            ("token_rotated", "success", "", USERNAME),
+            ("password_changed", "success", "", USERNAME),
+        ])
+        for row in rows:
+            self.assertNotIn(PASSWORD, json.dumps(row))
 
 
 if __name__ == "__main__":
