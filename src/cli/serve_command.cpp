@@ -100,6 +100,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         long long shutdown_grace = 10;
         long long web_session_idle_timeout = 30 * 60;
         long long web_session_lifetime = 12 * 60 * 60;
+        long long web_second_factor_timeout = 5 * 60;
         long long password_first_lockout = 1;
         long long password_max_lockout = 900;
         long long address_failure_window = 600;
@@ -153,6 +154,10 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
     serve_command->add_option("--web-session-lifetime", arguments->web_session_lifetime,
                               "Seconds after which a settings page sign-in ends even when in use")
         ->check(CLI::Range(1, 30 * 24 * 3600))
+        ->capture_default_str();
+    serve_command->add_option("--web-second-factor-timeout", arguments->web_second_factor_timeout,
+                              "Seconds a settings page sign-in waits for the TOTP code after a correct password")
+        ->check(CLI::Range(1, 3600))
         ->capture_default_str();
     serve_command->add_option("--max-form-bytes", config.max_form_bytes,
                               "Largest settings page form body, in bytes (413 above)")
@@ -231,6 +236,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         config.shutdown_grace = std::chrono::seconds(arguments->shutdown_grace);
         config.web_session_idle_timeout = std::chrono::seconds(arguments->web_session_idle_timeout);
         config.web_session_lifetime = std::chrono::seconds(arguments->web_session_lifetime);
+        config.web_second_factor_timeout = std::chrono::seconds(arguments->web_second_factor_timeout);
         config.password_first_lockout = std::chrono::seconds(arguments->password_first_lockout);
         config.password_max_lockout = std::chrono::seconds(arguments->password_max_lockout);
         config.address_failure_window = std::chrono::seconds(arguments->address_failure_window);

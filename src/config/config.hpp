@@ -33,6 +33,8 @@ struct ServerConfig {
     // without a request or at the end of its lifetime, whichever is first.
     std::chrono::seconds web_session_idle_timeout{30 * 60};
     std::chrono::seconds web_session_lifetime{12 * 60 * 60};
+    // Time from a correct password to the TOTP code on the sign-in page.
+    std::chrono::seconds web_second_factor_timeout{5 * 60};
     std::size_t max_form_bytes = 16 * 1024;  // larger form posts get 413
     // Password throttling, for Basic with a username and password only.
     // Consecutive failures per (company, username) before its password

@@ -78,7 +78,9 @@ std::optional<ActiveSession> WebSessions::find(const http::Exchange& exchange, b
     std::int64_t now = unix_now();
     bool idle_expired = now - session->last_seen_at > config_.web_session_idle_timeout.count();
     bool lifetime_expired = now - session->created_at > config_.web_session_lifetime.count();
-    if (idle_expired || lifetime_expired) {
+    bool second_factor_expired = session->second_factor_pending &&
+                                 now - session->created_at > config_.web_second_factor_timeout.count();
+    if (idle_expired || lifetime_expired || second_factor_expired) {
         store_.web_sessions().delete_session(hash);
         return std::nullopt;
     }

@@ -38,7 +38,8 @@ public:
 
     // Returns the session named by the request's session cookie, or nothing
     // when there is no cookie, the id is unknown, idle too long or past its
-    // lifetime, belongs to another company, or its user was deactivated or
+    // lifetime (or, while waiting for the TOTP code, past the second-factor
+    // timeout), belongs to another company, or its user was deactivated or
     // changed credentials since. Records the request as the session's last
     // activity. A session still waiting for its TOTP code counts only with
     // `allow_second_factor_pending`.

@@ -366,7 +366,8 @@ class WebSettingsTest(harness.OpenbarTestCase):
 
     def test_web_session_flags_are_validated(self):
         self.openbar.create_company(COMPANY)
-        for flag in ["--web-session-idle-timeout", "--web-session-lifetime", "--max-form-bytes"]:
+        for flag in ["--web-session-idle-timeout", "--web-session-lifetime", "--web-second-factor-timeout",
+                     "--max-form-bytes"]:
             result = self.openbar.cli("serve", "--listen", "127.0.0.1:0", flag, "0", check=False)
             self.assertNotEqual(result.returncode, 0, flag)
             self.assertIn(flag, result.stderr)
@@ -538,6 +539,18 @@ class WebSettingsTest(harness.OpenbarTestCase):
         self.assertNotEqual(browser.cookies["openbar_session"], pending_id)
         self.assertEqual(len(self.session_rows()), 1)
         self.assertEqual(browser.request("GET", "/settings/").status, 200)
+
+    def test_code_step_times_out(self):
+        self.start("--web-second-factor-timeout", "2")
+        totp = self.enable_totp()
+        browser = Browser(self.openbar)
+        step = self.code_step(browser)
+        time.sleep(3.2)
+        reply = browser.request("POST", "/login/code/", form={
+            "csrf_token": csrf_from(step.body), "code": self.fresh_code(totp, set())})
+        self.assertEqual(reply.status, 303)
+        self.assertEqual(reply.header("location"), "/login/")
+        self.assertEqual(self.session_rows(), [])
 
     def test_totp_code_is_single_use_across_sign_ins(self):
         self.start()
