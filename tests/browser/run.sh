@@ -4,7 +4,7 @@
 # is Debian's /usr/bin/chromium (scripts/install-deps), never a download.
 set -euo pipefail
 binary=$(realpath "$1")
-artifacts=${2:-$(pwd)/test-artifacts}
+artifacts=$(realpath -m "${2:-test-artifacts}")
 cd "$(dirname "$0")"
 if [[ ! -d node_modules/playwright-core ]]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
