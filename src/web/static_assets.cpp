@@ -19,7 +19,7 @@ body { margin: 0; background: var(--ground); line-height: 1.5; }
 .card.narrow { max-width: 28rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 h2 { font-size: 1.1rem; margin: 0 0 0.5rem; }
-section { border-top: 1px solid var(--line); padding: 1.25rem 0 0.5rem; }
+section { border-top: 1px solid var(--line); padding: 1.25rem 0 1rem; }
 label { display: block; margin: 0.75rem 0 0.25rem; font-weight: 600; }
 input { width: 100%; padding: 0.5rem 0.6rem; border: 1px solid var(--line); border-radius: 6px; font: inherit; }
 button, .button { display: inline-block; margin-top: 1rem; padding: 0.5rem 1rem; border: 1px solid var(--accent);
