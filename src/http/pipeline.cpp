@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/api_error.hpp"
+#include "http/content_encoding.hpp"
 #include "http/tenant.hpp"
 
 namespace openbar::http {
@@ -150,6 +151,7 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
 Response Pipeline::handle(Exchange& exchange) {
     try {
         const Handler& handler = exchange.route->methods.at(exchange.request.method());
+        decode_content_encoding(exchange.request, config_.max_body_bytes);
         return handler(exchange);
     } catch (const ApiError& error) {
         return error_response(error);

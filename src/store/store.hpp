@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/integration_store.hpp"
 #include "store/record_store.hpp"
 
 namespace openbar::store {
@@ -90,6 +91,8 @@ public:
 
     // Customer data records (uploads and reads).
     virtual RecordStore& records() = 0;
+    // Integrations and datasources that uploads can name.
+    virtual IntegrationStore& integrations() = 0;
 };
 
 // Opens the database named by `url` (`sqlite:PATH`) and applies pending

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/sqlite_integration_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/store.hpp"
 
@@ -31,12 +32,14 @@ public:
                                     const Bytes& sealed) override;
 
     RecordStore& records() override { return records_; }
+    IntegrationStore& integrations() override { return integrations_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
 
     ConnectionPool pool_;
     SqliteRecordStore records_;
+    SqliteIntegrationStore integrations_;
 };
 
 }  // namespace openbar::store::sqlite
