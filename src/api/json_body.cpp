@@ -164,14 +164,14 @@ private:
 
 }  // namespace
 
-boost::json::value parse_json_body(std::string_view body, std::size_t max_depth) {
+boost::json::value parse_json_body(std::string_view body, std::size_t max_depth, boost::json::storage_ptr storage) {
     constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
     if (body.starts_with(byte_order_mark)) body.remove_prefix(byte_order_mark.size());
 
     boost::json::parse_options options;
     options.max_depth = max_depth;
     boost::json::basic_parser<StrictHandler> parser(options);
-    parser.handler().stack.reset();
+    parser.handler().stack.reset(std::move(storage));
 
     boost::system::error_code error;
     std::size_t used = parser.write_some(false, body.data(), body.size(), error);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
@@ -16,8 +17,10 @@ namespace openbar::api {
 // - an integer outside the 64-bit range is rejected, instead of being rounded to a double;
 // - nesting deeper than `max_depth` arrays and objects is rejected. The parser
 //   keeps its own stack, so depth never grows the thread's call stack.
-// Throws http::ApiError(bad_request) whose code names the rule that failed.
-boost::json::value parse_json_body(std::string_view body, std::size_t max_depth);
+// The value allocates from `storage`. Throws http::ApiError(bad_request)
+// whose code names the rule that failed.
+boost::json::value parse_json_body(std::string_view body, std::size_t max_depth,
+                                   boost::json::storage_ptr storage = {});
 
 // Rejects a request whose Content-Type is not JSON with 415. A missing
 // Content-Type is taken as JSON, because several Custobar clients send none.

@@ -93,12 +93,14 @@ constexpr char sale_key_separator = '\x1f';
 
 class RecordNormalizer {
 public:
-    RecordNormalizer(RecordType type, std::vector<FieldError>& errors) : type_(type), errors_(errors) {}
+    RecordNormalizer(RecordType type, std::vector<FieldError>& errors, boost::json::storage_ptr storage)
+        : type_(type), errors_(errors), storage_(std::move(storage)) {}
 
     // Converts one uploaded object; `prefix` names the record in errors.
     std::optional<RecordWrite> normalize(const boost::json::object& record, std::size_t index,
                                          const std::string& field_prefix) {
         RecordWrite write;
+        write.set = boost::json::object(storage_);
         std::size_t errors_before = errors_.size();
         for (const auto& [name_view, value] : record) {
             std::string name(name_view);
@@ -126,7 +128,7 @@ public:
                 write.set[name] = value;
                 continue;
             }
-            boost::json::value normalized;
+            boost::json::value normalized(storage_);
             if (auto reason = normalize_value(*kind, value, normalized)) {
                 add_error(index, field_prefix + name, *reason);
                 continue;
@@ -209,6 +211,7 @@ private:
 
     RecordType type_;
     std::vector<FieldError>& errors_;
+    boost::json::storage_ptr storage_;
 };
 
 // Gives every line of a sale the same sale-level changes: the fields starting
@@ -261,8 +264,8 @@ std::vector<std::string_view> identity_fields(RecordType type) {
 }
 
 std::vector<RecordWrite> normalize_records(RecordType type, const boost::json::array& records,
-                                           std::vector<FieldError>& errors) {
-    RecordNormalizer normalizer(type, errors);
+                                           std::vector<FieldError>& errors, boost::json::storage_ptr storage) {
+    RecordNormalizer normalizer(type, errors, storage);
     std::vector<RecordWrite> writes;
     writes.reserve(records.size());
 
@@ -293,7 +296,7 @@ std::vector<RecordWrite> normalize_records(RecordType type, const boost::json::a
                 errors.push_back(FieldError{index, prefix.substr(0, prefix.size() - 1), "must be a JSON object"});
                 continue;
             }
-            boost::json::object line = *record;
+            boost::json::object line(*record, storage);
             line.erase(magento_items_field);
             for (const auto& [name, value] : *item) line[name] = value;
             if (auto write = normalizer.normalize(line, index, prefix)) writes.push_back(std::move(*write));

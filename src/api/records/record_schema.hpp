@@ -41,9 +41,10 @@ std::vector<std::string_view> identity_fields(store::RecordType type);
 // - events need type, date and one of customer_id, email and phone_number,
 //   and are always appended.
 // A field sent as "" or null is removed, and "FIELD.add" adds to the list
-// field FIELD.
+// field FIELD. The writes' values allocate from `storage`.
 std::vector<store::RecordWrite> normalize_records(store::RecordType type, const boost::json::array& records,
-                                                  std::vector<FieldError>& errors);
+                                                  std::vector<FieldError>& errors,
+                                                  boost::json::storage_ptr storage = {});
 
 // Converts a filter value from a query string to the text that the stored
 // value of `field` renders as, so `can_email=1` finds records stored with true.

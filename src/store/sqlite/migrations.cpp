@@ -52,13 +52,14 @@ constexpr Migration migrations[] = {
         );
     )sql"},
     // Records get a sequence number that read cursors page by. It is the
-    // rowid, and AUTOINCREMENT keeps it from ever being reused, so it only
-    // grows. data_records_by_seq serves the pages of one company and type;
+    // rowid, which SQLite assigns as the largest rowid plus one; records are
+    // never deleted, so it only grows. (AUTOINCREMENT would guarantee that
+    // with deletes too, at the cost of a sqlite_sequence write per insert.) data_records_by_seq serves the pages of one company and type;
     // data_records_by_key finds the record an upload merges into. Events
     // have no key and are only appended. Type numbers are store::RecordType.
     {4, "data records with sequence numbers for cursor pagination", R"sql(
         CREATE TABLE data_records (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             company_id INTEGER NOT NULL REFERENCES companies(id),
             type INTEGER NOT NULL,
             key TEXT,

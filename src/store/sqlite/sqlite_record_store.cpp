@@ -206,6 +206,7 @@ private:
 UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
                                                const std::vector<RecordWrite>& records) {
     auto connection = pool_.lease();
+    std::lock_guard lock(write_mutex_);
     WriteTransaction transaction(*connection);
     UpsertRun run(*connection, company_id, type);
     for (const RecordWrite& record : records) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <mutex>
+
 #include "store/record_store.hpp"
 #include "store/sqlite/connection_pool.hpp"
 
@@ -23,6 +25,10 @@ public:
 
 private:
     ConnectionPool& pool_;
+    // SQLite has one writer at a time. Uploads queue here instead of in
+    // SQLite's busy handler, which polls with sleeps of up to 100 ms and so
+    // leaves the database idle between two uploads.
+    std::mutex write_mutex_;
 };
 
 }  // namespace openbar::store::sqlite
