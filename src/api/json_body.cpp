@@ -16,8 +16,8 @@ namespace {
 using http::ApiError;
 using http::ErrorKind;
 
-// Objects with more keys than this get a hash set for the duplicate check;
-// smaller ones are checked by a linear scan, which is faster for them.
+// Objects with more keys than this get a hash set for the duplicate check.
+// Smaller ones are checked by a linear scan, which is faster for them.
 constexpr std::size_t linear_key_check_limit = 16;
 
 enum class Violation { none, duplicate_key, integer_out_of_range };
@@ -128,7 +128,7 @@ private:
 
     void fail(boost::system::error_code& error, Violation violation_kind) {
         violation = violation_kind;
-        // Any error code stops the parser; the violation says which one it was.
+        // Any error code stops the parser, and `violation` records which rule failed.
         error = boost::json::error::syntax;
     }
 

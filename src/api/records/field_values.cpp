@@ -218,7 +218,9 @@ std::optional<std::string> normalize_timestamp(std::string_view text) {
     if (zone == "Z" || zone == "z") {
         zone = {};
     } else if (!zone.empty()) {
-        int sign = zone[0] == '+' ? 1 : zone[0] == '-' ? -1 : 0;
+        int sign = 0;
+        if (zone[0] == '+') sign = 1;
+        if (zone[0] == '-') sign = -1;
         int zone_hours = 0, zone_minutes = 0;
         if (sign == 0 || !parse_digits(zone, 1, 2, zone_hours)) return std::nullopt;
         std::string_view rest = zone.substr(3);

@@ -8,9 +8,9 @@
 
 namespace openbar::api::records {
 
-// How a known field's value is checked and what is stored for it. Every
-// accepted form is converted to the one stored form, so reads and filters
-// see one representation however a client sent the value:
+// The kinds of known field, each with the values it accepts and the one form
+// it stores, so reads and filters see one representation however a client
+// sent the value:
 // - text: a string, or a number stored as its decimal text.
 // - identifier: like text, but never empty and without control characters.
 // - money: integer cents. An integer is kept; a float (1990.0) or a numeric

@@ -87,8 +87,9 @@ std::span<const KnownField> known_fields(RecordType type) {
 
 constexpr std::string_view list_addition_suffix = ".add";
 constexpr std::string_view magento_items_field = "magento__items";
-// Sale lines and their sale are joined in one key; identifiers never contain
-// control characters, so the separator cannot be part of either.
+// A sale line's key is the sale's identifier, this separator and the line's
+// identifier. Identifiers never contain control characters, so the
+// separator cannot be part of either.
 constexpr char sale_key_separator = '\x1f';
 
 class RecordNormalizer {
@@ -96,7 +97,8 @@ public:
     RecordNormalizer(RecordType type, std::vector<FieldError>& errors, boost::json::storage_ptr storage)
         : type_(type), errors_(errors), storage_(std::move(storage)) {}
 
-    // Converts one uploaded object; `prefix` names the record in errors.
+    // Converts one uploaded object. Errors name its fields with `field_prefix`
+    // in front, which locates a field inside magento__items.
     std::optional<RecordWrite> normalize(const boost::json::object& record, std::size_t index,
                                          const std::string& field_prefix) {
         RecordWrite write;

@@ -51,10 +51,25 @@ constexpr Migration migrations[] = {
             PRIMARY KEY (company_id, type, key)
         );
     )sql"},
+    {2, "TOTP secrets and recovery codes", R"sql(
+        CREATE TABLE totp_credentials (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            sealed_secret BLOB NOT NULL,
+            last_step INTEGER NOT NULL DEFAULT -1,
+            enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE totp_recovery_codes (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            code_hash BLOB NOT NULL,
+            used_at TEXT,
+            PRIMARY KEY (user_id, code_hash)
+        );
+    )sql"},
     // Records get a sequence number that read cursors page by. It is the
     // rowid, which SQLite assigns as the largest rowid plus one; records are
-    // never deleted, so it only grows. (AUTOINCREMENT would guarantee that
-    // with deletes too, at the cost of a sqlite_sequence write per insert.) data_records_by_seq serves the pages of one company and type;
+    // never deleted, so it only grows. AUTOINCREMENT would keep that true
+    // with deletes too, at the cost of a sqlite_sequence write per insert.
+    // data_records_by_seq serves the pages of one company and type, and
     // data_records_by_key finds the record an upload merges into. Events
     // have no key and are only appended. Type numbers are store::RecordType.
     {4, "data records with sequence numbers for cursor pagination", R"sql(

@@ -113,7 +113,7 @@ public:
 
         auto select = connection_.prepare(select_sql);
         select.bind(1, company_id_).bind(2, type_).bind(3, *write.key);
-        if (!select.step()) throw StoreError(StoreError::Kind::unavailable, "a conflicting record vanished");
+        if (!select.step()) throw StoreError(StoreError::Kind::unavailable, "a record that blocked an insert was not found");
         std::int64_t seq = select.int64_at(0);
         boost::json::object record = parse_record(select.text_at(1));
         if (apply_write(record, write)) update(seq, record);
@@ -229,7 +229,7 @@ RecordPage SqliteRecordStore::read_records(std::int64_t company_id, const Record
     }
     auto connection = pool_.lease();
     auto statement = connection->prepare(page_queries()[query.filters.size()].c_str());
-    // One row past the page tells whether another page follows.
+    // One row past the page shows whether another page follows.
     statement.bind(1, company_id)
         .bind(2, static_cast<std::int64_t>(query.type))
         .bind(3, query.after)

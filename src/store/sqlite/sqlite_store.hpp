@@ -5,6 +5,7 @@
 #include "store/sqlite/connection_pool.hpp"
 #include "store/sqlite/sqlite_integration_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
+#include "store/sqlite/sqlite_totp_store.hpp"
 #include "store/store.hpp"
 
 namespace openbar::store::sqlite {
@@ -22,6 +23,7 @@ public:
     std::optional<User> find_user(std::int64_t company_id, std::string_view username) override;
     User create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) override;
     void set_password_hash(std::int64_t user_id, std::string_view password_hash) override;
+    bool set_user_active(std::int64_t user_id, bool active) override;
 
     std::optional<TokenOwner> find_token_owner(std::int64_t company_id,
                                                std::span<const std::uint8_t> lookup_hash) override;
@@ -32,6 +34,7 @@ public:
                                     const Bytes& sealed) override;
 
     RecordStore& records() override { return records_; }
+    TotpStore& totp() override { return totp_; }
     IntegrationStore& integrations() override { return integrations_; }
 
 private:
@@ -39,6 +42,7 @@ private:
 
     ConnectionPool pool_;
     SqliteRecordStore records_;
+    SqliteTotpStore totp_;
     SqliteIntegrationStore integrations_;
 };
 
