@@ -169,6 +169,9 @@ private:
                 if (!require_one_of(write, index, field_prefix, {"external_id", "email", "phone_number"})) return false;
                 // The prefix keeps an external_id from matching an email or
                 // phone number with the same text.
+                // NOTE: the identity is chosen per upload and never linked, so a
+                // customer first sent with only an email and later with an
+                // external_id and the same email is stored as two records.
                 if (auto id = text_of(write, "external_id"); !id.empty()) {
                     write.key = "external_id:" + id;
                 } else if (auto email = text_of(write, "email"); !email.empty()) {
