@@ -103,9 +103,10 @@ public:
     UpsertRun(Connection& connection, std::int64_t company_id, RecordType type)
         : connection_(connection), company_id_(company_id), type_(static_cast<std::int64_t>(type)) {}
 
-    void write_keyed(const RecordWrite& write) {
+    // `text` is new_record_text(write), prepared before the write lock was taken.
+    void write_keyed(const RecordWrite& write, std::string_view text) {
         auto insert = connection_.prepare(insert_sql);
-        insert.bind(1, company_id_).bind(2, type_).bind(3, *write.key).bind(4, new_record_text(write)).run();
+        insert.bind(1, company_id_).bind(2, type_).bind(3, *write.key).bind(4, text).run();
         if (connection_.changes() == 1) {
             ++counts.created;
             return;
@@ -120,8 +121,8 @@ public:
         ++counts.updated;
     }
 
-    void append(const RecordWrite& write) {
-        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind(3, new_record_text(write)).run();
+    void append(std::string_view text) {
+        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind(3, text).run();
         ++counts.created;
     }
 
@@ -205,17 +206,25 @@ private:
 
 UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
                                                const std::vector<RecordWrite>& records) {
+    // Most records of a bulk load are new, so their stored text is built
+    // before the write lock, while other uploads may be writing.
+    std::vector<std::string> new_texts(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i].group.empty()) new_texts[i] = new_record_text(records[i]);
+    }
+
     auto connection = pool_.lease();
     std::lock_guard lock(write_mutex_);
     WriteTransaction transaction(*connection);
     UpsertRun run(*connection, company_id, type);
-    for (const RecordWrite& record : records) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const RecordWrite& record = records[i];
         if (!record.key) {
-            run.append(record);
+            run.append(new_texts[i]);
         } else if (!record.group.empty()) {
             run.write_grouped(record);
         } else {
-            run.write_keyed(record);
+            run.write_keyed(record, new_texts[i]);
         }
     }
     run.finish_groups();
