@@ -3,6 +3,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <cmath>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -20,7 +21,7 @@ using http::ErrorKind;
 // Smaller ones are checked by a linear scan, which is faster for them.
 constexpr std::size_t linear_key_check_limit = 16;
 
-enum class Violation { none, duplicate_key, integer_out_of_range };
+enum class Violation { none, duplicate_key, number_out_of_range };
 
 // SAX handler for boost::json::basic_parser that builds a value with
 // value_stack, as boost::json::parser does, and adds the checks that
@@ -101,10 +102,16 @@ public:
         number_buffer_.append(s.data(), s.size());
         if (number_buffer_.find_first_of(".eE") == std::string::npos) {
             violation_detail = number_buffer_;
-            fail(error, Violation::integer_out_of_range);
+            fail(error, Violation::number_out_of_range);
             return false;
         }
         number_buffer_.clear();
+        if (!std::isfinite(d)) {
+            // JSON has no infinity, so a stored one could not be read back.
+            violation_detail = std::string(s.data(), s.size());
+            fail(error, Violation::number_out_of_range);
+            return false;
+        }
         stack.push_double(d);
         return true;
     }
@@ -185,13 +192,14 @@ boost::json::value parse_json_body(std::string_view body, std::size_t max_depth,
     const StrictHandler& handler = parser.handler();
     if (handler.violation == Violation::duplicate_key) {
         throw ApiError(ErrorKind::bad_request, "duplicate_key",
-                       "the request body has an object with the key \"" + handler.violation_detail + "\" twice");
+                       "the request body has an object with the key \"" + handler.violation_detail.substr(0, 100) +
+                           "\" twice");
     }
-    if (handler.violation == Violation::integer_out_of_range) {
+    if (handler.violation == Violation::number_out_of_range) {
         std::string number = handler.violation_detail.substr(0, 40);
-        throw ApiError(ErrorKind::bad_request, "integer_out_of_range",
-                       "the request body has the integer " + number +
-                           ", which is outside the 64-bit range; send it as a string");
+        throw ApiError(ErrorKind::bad_request, "number_out_of_range",
+                       "the request body has the number " + number +
+                           ", which is outside the range of 64-bit integers and doubles; send it as a string");
     }
     if (error == boost::json::error::too_deep) {
         throw ApiError(ErrorKind::bad_request, "json_too_deep",

@@ -14,7 +14,8 @@ namespace openbar::api {
 // - a UTF-8 byte-order mark at the start is skipped;
 // - invalid UTF-8 anywhere, comments and trailing commas are rejected;
 // - an object with the same key twice is rejected, instead of keeping the last;
-// - an integer outside the 64-bit range is rejected, instead of being rounded to a double;
+// - an integer outside the 64-bit range is rejected, instead of being rounded
+//   to a double, and so is a number too large for a double;
 // - nesting deeper than `max_depth` arrays and objects is rejected. The parser
 //   keeps its own stack, so depth never grows the thread's call stack.
 // The value allocates from `storage`. Throws http::ApiError(bad_request)

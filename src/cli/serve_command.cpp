@@ -91,7 +91,10 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         ->capture_default_str();
     serve_command->add_option("--max-json-depth", config.max_json_depth,
                               "Deepest nesting of arrays and objects in a JSON body (400 above)")
-        ->check(CLI::Range(std::size_t{2}, std::size_t{10000}))
+        // SQLite 3.40's JSON functions treat a document nested deeper than
+        // 2000 levels as invalid (checked with json_valid), so stored records
+        // must stay well below that to remain filterable.
+        ->check(CLI::Range(std::size_t{2}, std::size_t{1000}))
         ->capture_default_str();
     serve_command->add_option("--max-read-limit", config.max_read_limit,
                               "Largest `limit` of a read from /api/data/, in records")

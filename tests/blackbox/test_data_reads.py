@@ -159,6 +159,12 @@ class DataReadsTest(harness.OpenbarTestCase):
         self.assertEqual(self.get("/api/data/customers/?limit=5").status, 200)
         self.assertEqual(self.get("/api/data/customers/?limit=6").status, 400)
 
+    def test_trailing_ampersand_is_ignored(self):
+        self.upload("shops", [{"external_id": "1"}, {"external_id": "2"}])
+        reply = self.get("/api/data/shops/?limit=1&")
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual(reply.json()["count"], 1)
+
     def test_unknown_type_is_404(self):
         self.assertEqual(self.get("/api/data/planets/").status, 404)
 

@@ -165,7 +165,7 @@ class HostileBodiesTest(harness.OpenbarTestCase):
 
     def test_big_integers_rejected_not_rounded(self):
         self.openbar.start()
-        self.assert_error(self.post('[{"external_id": 123456789012345678901234567890}]'), 400, "integer_out_of_range")
+        self.assert_error(self.post('[{"external_id": 123456789012345678901234567890}]'), 400, "number_out_of_range")
         self.assertEqual(self.post('[{"external_id": "big", "acme__n": 18446744073709551615, '
                                    '"acme__m": -9223372036854775808}]').status, 200)
         reply = self.openbar.request("GET", "/api/data/customers/", "acme",

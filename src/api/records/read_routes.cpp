@@ -87,6 +87,9 @@ http::Response read_page(Services& services, http::Exchange& exchange) {
     for (const auto& parameter : exchange.target.params()) {
         std::string_view name = parameter.key;
         std::string_view value = parameter.value;
+        if (name.empty() && value.empty()) {
+            continue;  // "?limit=10&" has an empty parameter after the "&"
+        }
         if (name == "limit") {
             query.limit = parse_count(value, "limit", services.config.max_read_limit);
         } else if (name == cursor_parameter) {

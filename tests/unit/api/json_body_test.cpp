@@ -59,13 +59,18 @@ TEST(JsonBody, KeepsSixtyFourBitIntegersExact) {
 }
 
 TEST(JsonBody, RejectsIntegersBeyondSixtyFourBits) {
-    EXPECT_EQ(error_code_of("[18446744073709551616]"), "integer_out_of_range");
-    EXPECT_EQ(error_code_of("[-9223372036854775809]"), "integer_out_of_range");
-    EXPECT_EQ(error_code_of(R"({"price": 123456789012345678901234567890})"), "integer_out_of_range");
+    EXPECT_EQ(error_code_of("[18446744073709551616]"), "number_out_of_range");
+    EXPECT_EQ(error_code_of("[-9223372036854775809]"), "number_out_of_range");
+    EXPECT_EQ(error_code_of(R"({"price": 123456789012345678901234567890})"), "number_out_of_range");
 }
 
 TEST(JsonBody, AcceptsLargeFloats) {
     EXPECT_EQ(error_code_of("[1e300, 123456789012345678901234567890.5]"), "accepted");
+}
+
+TEST(JsonBody, RejectsFloatsBeyondDouble) {
+    EXPECT_EQ(error_code_of("[1e400]"), "number_out_of_range");
+    EXPECT_EQ(error_code_of("[-1.5e999]"), "number_out_of_range");
 }
 
 TEST(JsonBody, EnforcesDepthLimit) {
