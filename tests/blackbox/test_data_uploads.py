@@ -4,6 +4,7 @@ Stored state is always checked through the read API.
 """
 
 import json
+import signal
 
 import harness
 
@@ -208,6 +209,21 @@ class DataUploadsTest(harness.OpenbarTestCase):
         reply = self.post("/api/datasources/", {"name": "x", "integration": integration, "datatype": "customers"},
                           company="rival", token=rival_token)
         self.assertEqual(reply.status, 400)
+
+    def test_acknowledged_upload_survives_kill(self):
+        self.assert_ok(self.post("/api/customers/upload/", [{"external_id": "durable", "city": "Oulu"}]), 1, 0)
+        self.openbar.stop(signal.SIGKILL)
+        self.openbar.start()
+        self.assertEqual(self.read("customers")["customers"], [{"external_id": "durable", "city": "Oulu"}])
+
+    def test_sales_filter_and_fields(self):
+        sale = {"sale_date": "2024-01-01", "sale_customer_id": "7"}
+        self.post("/api/sales/upload/", [dict(sale, sale_external_id="A", external_id="1", quantity=1),
+                                         dict(sale, sale_external_id="B", external_id="1", quantity=2),
+                                         dict(sale, sale_external_id="A", external_id="2", quantity=3)])
+        lines = self.read("sales", "?sale_external_id=A&fields=quantity")["sales"]
+        self.assertEqual(lines, [{"quantity": 1, "sale_external_id": "A", "external_id": "1"},
+                                 {"quantity": 3, "sale_external_id": "A", "external_id": "2"}])
 
     def test_upload_requires_authentication(self):
         reply = self.openbar.request("POST", "/api/customers/upload/", "acme", body="[]",

@@ -79,7 +79,7 @@ class HostileBodiesTest(harness.OpenbarTestCase):
 
     def test_decompression_bomb(self):
         self.openbar.start()
-        # 256 MiB of spaces compresses to about 250 kB; the 32 MiB default limit stops it.
+        # 256 MiB of spaces compresses to a few hundred kB, and the 32 MiB default limit stops it.
         compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
         block = b" " * (1 << 20)
         body = compressor.compress(b"[") + b"".join(compressor.compress(block) for _ in range(256))

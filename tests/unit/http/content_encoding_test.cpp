@@ -9,7 +9,7 @@
 namespace openbar::http {
 namespace {
 
-// Compresses with zlib; window_bits 15 + 16 writes gzip, 15 writes zlib-wrapped deflate.
+// Compresses with zlib. A window_bits of 15 + 16 writes gzip, and 15 writes zlib-wrapped deflate.
 std::string compress(const std::string& input, int window_bits) {
     z_stream stream{};
     EXPECT_EQ(deflateInit2(&stream, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
