@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -39,7 +40,8 @@ public:
     // Partial seconds are rounded up, so the value suits Retry-After.
     std::chrono::seconds locked_for(const std::string& key);
 
-    void record_failure(const std::string& key);
+    // Returns true when this failure starts a lockout of a key that was not locked.
+    bool record_failure(const std::string& key);
     void record_success(const std::string& key);
 
 private:
@@ -62,6 +64,9 @@ private:
     std::size_t max_keys_per_shard_;
     SteadyClock clock_;
     std::array<Shard, shard_count> shards_;
+    // Keys tracked across all shards. While it is zero, the common case,
+    // checks return without taking a lock.
+    std::atomic<std::size_t> tracked_keys_{0};
 };
 
 // Counts failures per key (a client address) in a sliding time window and
@@ -77,7 +82,8 @@ public:
     // window, or zero when it is not over the limit.
     std::chrono::seconds locked_for(const std::string& key);
 
-    void record_failure(const std::string& key);
+    // Returns true when this failure takes the key over the limit.
+    bool record_failure(const std::string& key);
 
 private:
     struct Shard {
@@ -95,6 +101,7 @@ private:
     std::size_t max_keys_per_shard_;
     SteadyClock clock_;
     std::array<Shard, shard_count> shards_;
+    std::atomic<std::size_t> tracked_keys_{0};  // as in BackoffThrottle
 };
 
 }  // namespace openbar::auth

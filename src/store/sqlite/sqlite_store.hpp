@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/sqlite_audit_store.hpp"
 #include "store/sqlite/sqlite_integration_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/sqlite/sqlite_totp_store.hpp"
@@ -35,6 +36,7 @@ public:
 
     RecordStore& records() override { return records_; }
     TotpStore& totp() override { return totp_; }
+    AuditStore& audit() override { return audit_; }
     IntegrationStore& integrations() override { return integrations_; }
 
 private:
@@ -43,6 +45,7 @@ private:
     ConnectionPool pool_;
     SqliteRecordStore records_;
     SqliteTotpStore totp_;
+    SqliteAuditStore audit_;
     SqliteIntegrationStore integrations_;
 };
 
