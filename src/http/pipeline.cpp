@@ -5,6 +5,7 @@
 
 #include "auth/authorization_header.hpp"
 #include "http/api_error.hpp"
+#include "http/content_encoding.hpp"
 #include "http/tenant.hpp"
 
 namespace openbar::http {
@@ -237,6 +238,7 @@ Response response_for_exception(const Exchange& exchange, std::exception_ptr err
 void Pipeline::handle(Exchange& exchange, Respond done) {
     try {
         const AsyncHandler& handler = exchange.route->methods.at(exchange.request.method());
+        decode_content_encoding(exchange.request, config_.max_body_bytes);
         handler(exchange, done);
     } catch (...) {
         done(response_for_exception(exchange, std::current_exception()));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/audit_store.hpp"
+#include "store/integration_store.hpp"
 #include "store/record_store.hpp"
 #include "store/web_session_store.hpp"
 #include "store/totp_store.hpp"
@@ -97,6 +98,8 @@ public:
 
     // Customer data records (uploads and reads).
     virtual RecordStore& records() = 0;
+    // Integrations and datasources that uploads can name.
+    virtual IntegrationStore& integrations() = 0;
 
     // Sessions of the settings web pages.
     virtual WebSessionStore& web_sessions() = 0;

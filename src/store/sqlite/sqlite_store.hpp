@@ -4,6 +4,7 @@
 
 #include "store/sqlite/connection_pool.hpp"
 #include "store/sqlite/sqlite_audit_store.hpp"
+#include "store/sqlite/sqlite_integration_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/sqlite/sqlite_web_session_store.hpp"
 #include "store/sqlite/sqlite_totp_store.hpp"
@@ -38,6 +39,7 @@ public:
     WebSessionStore& web_sessions() override { return web_sessions_; }
     TotpStore& totp() override { return totp_; }
     AuditStore& audit() override { return audit_; }
+    IntegrationStore& integrations() override { return integrations_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
@@ -47,6 +49,7 @@ private:
     SqliteWebSessionStore web_sessions_;
     SqliteTotpStore totp_;
     SqliteAuditStore audit_;
+    SqliteIntegrationStore integrations_;
 };
 
 }  // namespace openbar::store::sqlite
