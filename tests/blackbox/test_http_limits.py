@@ -73,8 +73,20 @@ class HttpLimitsTest(harness.OpenbarTestCase):
 
     def test_connection_limit(self):
         self.openbar.start("--max-connections", "2")
-        held = [socket.create_connection(("127.0.0.1", self.openbar.port)) for _ in range(2)]
-        time.sleep(0.2)
+        # Hold two keep-alive connections. The server may still count the
+        # readiness probe's connection for a moment, so a 503 is retried.
+        held = []
+        deadline = time.monotonic() + 10
+        while len(held) < 2 and time.monotonic() < deadline:
+            connection = socket.create_connection(("127.0.0.1", self.openbar.port))
+            connection.settimeout(10)
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            if connection.recv(4096).startswith(b"HTTP/1.1 200"):
+                held.append(connection)
+            else:
+                connection.close()
+                time.sleep(0.1)
+        self.assertEqual(len(held), 2)
         extra = socket.create_connection(("127.0.0.1", self.openbar.port))
         extra.settimeout(5)
         reply = b""
