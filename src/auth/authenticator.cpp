@@ -159,11 +159,17 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
         return;
     }
 
+    // Every attempt that needs a hash is counted as a failure before it is
+    // verified and taken back if it succeeds. Counting only after the hash
+    // would let guesses sent in parallel all pass the lockout check above
+    // before the first failure was recorded.
+    bool throttling_started = record_password_failure(account_key, request->client_address);
+
     // Join a verification of the same credentials that is already running.
     {
         std::lock_guard lock(in_flight_mutex_);
         auto [entry, first] = in_flight_.try_emplace(key);
-        entry->second.push_back(Waiter{request, std::move(done)});
+        entry->second.push_back(Waiter{request, std::move(done), throttling_started});
         if (!first) {
             return;
         }
@@ -184,6 +190,7 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
             in_flight_.erase(key);
         }
         for (auto& waiter : waiters) {
+            refund_password_failure(account_key, waiter.request->client_address, false);
             AuthResult result = failure(AuthFailure::overloaded, "the server is busy verifying passwords; retry shortly");
             result.retry_after = std::chrono::seconds(1);
             waiter.done(std::move(result));
@@ -217,11 +224,10 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
         AuthResult result;
         try {
             if (!accepted) {
-                bool locked = record_password_failure(account_key, waiter.request->client_address);
                 result = invalid_credentials();
-                result.throttling_started = locked;
+                result.throttling_started = waiter.throttling_started;
             } else {
-                account_throttle_.record_success(account_key);
+                refund_password_failure(account_key, waiter.request->client_address, true);
                 Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt};
                 result = check_second_factor(*waiter.request, std::move(principal), true, key);
             }
@@ -236,6 +242,17 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
         }
         waiter.done(std::move(result));
     }
+}
+
+void Authenticator::refund_password_failure(const std::string& account_key, const std::string& client_address,
+                                            bool succeeded) {
+    // A success resets the account's count, as any successful login does.
+    // NOTE: an attempt rejected for a full queue keeps its account count,
+    // because BackoffThrottle has no partial undo; the next success resets it.
+    if (succeeded) {
+        account_throttle_.record_success(account_key);
+    }
+    address_throttle_.forgive_one(client_address);
 }
 
 bool Authenticator::record_password_failure(const std::string& account_key, const std::string& client_address) {

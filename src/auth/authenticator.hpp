@@ -96,6 +96,7 @@ private:
     struct Waiter {
         std::shared_ptr<AuthRequest> request;
         std::function<void(AuthResult)> done;
+        bool throttling_started = false;  // counting this attempt started a lockout
     };
     struct KeyHash {
         std::size_t operator()(const CredentialCache::Key& key) const;
@@ -108,6 +109,9 @@ private:
                          const std::optional<store::User>& user, const std::string& password);
     // Counts a failed password; returns true when that started a lockout.
     bool record_password_failure(const std::string& account_key, const std::string& client_address);
+    // Takes back a failure counted in advance for an attempt that succeeded
+    // or was never verified.
+    void refund_password_failure(const std::string& account_key, const std::string& client_address, bool succeeded);
 
     // The second factor, checked after the password and only for password
     // logins: token credentials never need a TOTP code.

@@ -82,6 +82,18 @@ void BackoffThrottle::record_success(const std::string& key) {
     tracked_keys_.fetch_sub(shard.entries.erase(key), std::memory_order_relaxed);
 }
 
+void WindowThrottle::forgive_one(const std::string& key) {
+    if (tracked_keys_.load(std::memory_order_relaxed) == 0) {
+        return;
+    }
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    auto found = shard.failures.find(key);
+    if (found != shard.failures.end() && !found->second.empty()) {
+        found->second.pop_back();
+    }
+}
+
 WindowThrottle::WindowThrottle(std::size_t limit, std::chrono::seconds window, std::size_t max_keys, SteadyClock clock)
     : limit_(limit),
       window_(window),

@@ -85,6 +85,10 @@ public:
     // Returns true when this failure takes the key over the limit.
     bool record_failure(const std::string& key);
 
+    // Takes back the newest failure of the key, for an attempt that was
+    // counted before its outcome was known and then succeeded.
+    void forgive_one(const std::string& key);
+
 private:
     struct Shard {
         std::mutex mutex;

@@ -120,6 +120,37 @@ class AccountThrottleTest(PasswordAuthTestCase):
         self.assertEqual([entry[4] for entry in seen["bob"]], [1, 1, 1, 0])
 
 
+class ParallelGuessTest(PasswordAuthTestCase):
+    def test_parallel_guesses_stop_at_the_lockout(self):
+        # Guesses sent at once must not all pass the lockout check before
+        # the first failure is counted.
+        self.openbar.start("--hash-threads", "1")
+        before = self.hashes()
+        statuses = []
+        lock = threading.Lock()
+
+        def guess(index):
+            status = self.login(password=f"wrong{index}").status
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=guess, args=(index,)) for index in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(statuses.count(401), 10, statuses)
+        self.assertEqual(statuses.count(429), 30, statuses)
+        self.assertEqual(self.hashes() - before, 10)
+        # The right password is locked out too while the lockout lasts.
+        self.assertEqual(self.login().status, 429)
+
+    def test_successes_do_not_fill_the_address_window(self):
+        self.openbar.start("--address-failure-limit", "2", "--basic-cache-ttl", "0")
+        for _ in range(5):
+            self.assertEqual(self.login().status, 200)
+
+
 class AddressThrottleTest(PasswordAuthTestCase):
     def test_address_limit_counts_failures_across_accounts(self):
         self.openbar.start("--address-failure-limit", "3", "--address-failure-window", "600")
