@@ -1,4 +1,5 @@
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include "api/services.hpp"
 #include "audit/audit_log.hpp"
@@ -34,8 +35,34 @@ void parse_listen(const std::string& listen, config::ServerConfig& config) {
     config.listen_port = static_cast<unsigned short>(port);
 }
 
+// Raises the soft open-file limit to the hard one, then lowers
+// max_connections if it still does not fit, so the connection limit (503)
+// is reached before accept() starts failing for lack of descriptors.
+void fit_connection_limit(config::ServerConfig& config) {
+    constexpr rlim_t reserved_descriptors = 64;  // database, key file, logs, listener
+    struct rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur <= reserved_descriptors) {
+        return;
+    }
+    auto fitting = static_cast<std::size_t>(limit.rlim_cur - reserved_descriptors);
+    if (config.max_connections > fitting) {
+        spdlog::warn("max_connections {} exceeds the open-file limit {}; using {} (raise it with ulimit -n)",
+                     config.max_connections, static_cast<unsigned long long>(limit.rlim_cur), fitting);
+        config.max_connections = fitting;
+    }
+}
+
 void serve(const GlobalOptions& options, config::ServerConfig config, const std::string& listen) {
     parse_listen(listen, config);
+    fit_connection_limit(config);
     if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
         throw CommandError("--tls-cert and --tls-key must be given together");
     }
@@ -117,7 +144,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         ->capture_default_str();
     serve_command->add_option("--base-domain", config.base_domain, "Tenants are served at COMPANY.BASE_DOMAIN")
         ->capture_default_str();
-    serve_command->add_option("--threads", config.threads, "Network threads (0: one per core)")->capture_default_str();
+    serve_command->add_option("--threads", config.threads, "Network threads (0: one per core)")
+        ->check(CLI::Range(0u, 1024u))
+        ->capture_default_str();
     serve_command->add_option("--max-header-bytes", config.max_header_bytes, "Largest request header, in bytes (431 above)")
         ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 20))
         ->capture_default_str();
@@ -153,6 +182,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         ->check(CLI::Range(0, 3600))
         ->capture_default_str();
     serve_command->add_option("--hash-threads", config.hash_threads, "Password hashing threads (0: one per core)")
+        ->check(CLI::Range(0u, 1024u))
         ->capture_default_str();
     serve_command->add_option("--hash-queue-limit", config.hash_queue_limit,
                               "Password checks waiting for a hashing thread before new ones get 503")

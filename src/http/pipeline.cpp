@@ -166,6 +166,10 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         // Tenant: only the Host header counts; X-Forwarded-Host is ignored so
         // a client cannot pick another company's data through a proxy.
         if (exchange.route->access != Access::public_any_host) {
+            // RFC 9112 section 3.2: a request with more than one Host is invalid.
+            if (request.count(beast_http::field::host) > 1) {
+                throw ApiError(ErrorKind::bad_request, "duplicate_host", "send exactly one Host header");
+            }
             auto host = request.find(beast_http::field::host);
             auto name = host == request.end() ? std::nullopt
                                               : company_from_host(host->value(), config_.base_domain);

@@ -15,7 +15,7 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 Server::Server(const config::ServerConfig& config, Pipeline& pipeline)
-    : config_(config), pipeline_(pipeline), acceptor_(io_), signals_(io_, SIGINT, SIGTERM), drain_timer_(io_) {
+    : config_(config), pipeline_(pipeline), acceptor_(io_), signals_(io_, SIGINT, SIGTERM), drain_timer_(io_), accept_retry_timer_(io_) {
     if (!config_.tls_cert_file.empty()) {
         tls_.emplace(net::ssl::context::tls_server);
         // TLS 1.2 is the oldest version without known protocol weaknesses.
@@ -35,6 +35,10 @@ Server::Server(const config::ServerConfig& config, Pipeline& pipeline)
         } catch (const boost::system::system_error& error) {
             throw std::runtime_error("cannot load TLS certificate '" + config_.tls_cert_file + "' or key '" +
                                      config_.tls_key_file + "': " + error.code().message());
+        }
+        if (SSL_CTX_check_private_key(tls_->native_handle()) != 1) {
+            throw std::runtime_error("TLS key '" + config_.tls_key_file + "' does not match certificate '" +
+                                     config_.tls_cert_file + "'; pass the key that belongs to the certificate");
         }
     }
 }
@@ -87,6 +91,7 @@ void Server::stop() {
         if (stopping_.exchange(true)) return;
         boost::system::error_code ignored;
         acceptor_.close(ignored);
+        accept_retry_timer_.cancel();
         signals_.cancel(ignored);
 
         std::vector<std::shared_ptr<SessionBase>> open;
@@ -138,9 +143,16 @@ void Server::accept() {
     acceptor_.async_accept(net::make_strand(io_), [this](boost::system::error_code error, tcp::socket socket) {
         if (error) {
             if (error == net::error::operation_aborted) return;
-            // Out of file descriptors and similar: log and keep accepting.
-            spdlog::warn("accept failed: {}", error.message());
-            accept();
+            // Out of file descriptors and similar: retrying at once would spin,
+            // so wait a moment, and log the failure at most once a second.
+            if (auto suppressed = accept_error_log_.allow()) {
+                spdlog::warn("accept failed: {} ({} more since the last report); retrying in 100 ms",
+                             error.message(), *suppressed);
+            }
+            accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+            accept_retry_timer_.async_wait([this](boost::system::error_code wait_error) {
+                if (!wait_error && !stopping_) accept();
+            });
             return;
         }
 
@@ -167,7 +179,11 @@ void Server::accept() {
                                  boost::system::error_code ignored_error;
                                  shared_socket->shutdown(tcp::socket::shutdown_both, ignored_error);
                              });
-            spdlog::warn("connection from {} rejected: {} connections open (max_connections)", client_address, open);
+            if (auto suppressed = rejection_log_.allow()) {
+                spdlog::warn("connection from {} rejected: {} connections open (max_connections); {} more rejected "
+                             "since the last report",
+                             client_address, open, *suppressed);
+            }
         } else if (tls_) {
             std::make_shared<TlsSession>(*this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_),
                                          client_address)

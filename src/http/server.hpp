@@ -14,6 +14,7 @@
 
 #include "config/config.hpp"
 #include "http/pipeline.hpp"
+#include "util/repeat_limiter.hpp"
 
 namespace openbar::http {
 
@@ -55,6 +56,9 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer drain_timer_;
+    boost::asio::steady_timer accept_retry_timer_;
+    util::RepeatLimiter accept_error_log_{std::chrono::seconds(1)};
+    util::RepeatLimiter rejection_log_{std::chrono::seconds(1)};
     std::chrono::steady_clock::time_point drain_deadline_;
     std::optional<boost::asio::ssl::context> tls_;
 

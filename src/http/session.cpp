@@ -194,8 +194,10 @@ void Session<Stream>::send(Response response, bool close_after) {
     if (exchange_) {
         // The client address and scheme are the ones X-Forwarded-For and
         // X-Forwarded-Proto gave when the peer is a trusted proxy.
+        // The raw target is logged, not the decoded path: the HTTP parser has
+        // rejected control characters in it, so a client cannot forge log lines.
         spdlog::debug("{} {} {} over {} -> {}", exchange_->client_address,
-                      std::string(exchange_->request.method_string()), exchange_->path,
+                      std::string(exchange_->request.method_string()), std::string(exchange_->request.target()),
                       exchange_->secure ? "https" : "http", response.result_int());
     }
 

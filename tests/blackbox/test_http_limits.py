@@ -108,8 +108,16 @@ class HttpLimitsTest(harness.OpenbarTestCase):
         connection.close()
         self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply)
 
+    def test_duplicate_host_is_400(self):
+        self.openbar.start()
+        reply = self.openbar.request("GET", "/api/auth/access-token/",
+                                     headers=[("Host", self.openbar.host("acme")), ("Host", "other.localhost"),
+                                              ("Authorization", f"Token {self.token}")])
+        self.assertEqual(reply.status, 400)
+        self.assertEqual(reply.json()["error"]["code"], "duplicate_host")
+
     def test_invalid_limit_values_are_rejected_at_start(self):
-        for flag, value in [("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),
+        for flag, value in [("--threads", "100000"), ("--hash-threads", "5000"),("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),
                             ("--listen", "nonsense"), ("--listen", "127.0.0.1:99999")]:
             result = self.openbar.cli("serve", flag, value, check=False)
             self.assertNotEqual(result.returncode, 0, flag)

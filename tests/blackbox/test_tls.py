@@ -149,6 +149,16 @@ class TlsTest(OpenbarTestCase):
         self.assertIn("cannot load TLS certificate", log)
         self.assertIn("key values mismatch", log)
 
+    def test_key_of_other_algorithm_rejected_at_start(self):
+        ec_cert = os.path.join(self.workdir, "ec.crt")
+        ec_key = os.path.join(self.workdir, "ec.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-days", "1", "-keyout", ec_key, "-out", ec_cert, "-subj", "/CN=localhost"],
+                       check=True, capture_output=True)
+        self.openbar.start("--tls-cert", ec_cert, "--tls-key", self.key, wait=False)
+        self.assertEqual(self.openbar.process.wait(30), 1)
+        self.assertIn("does not match certificate", self.openbar.server_log())
+
     def test_cert_without_key_rejected(self):
         self.openbar.start("--tls-cert", self.cert, wait=False)
         self.assertEqual(self.openbar.process.wait(30), 1)
