@@ -1,5 +1,8 @@
 #include "cli/context.hpp"
 
+#include <sodium.h>
+
+#include <filesystem>
 #include <iostream>
 
 #include "audit/audit_sink.hpp"
@@ -19,7 +22,25 @@ Context Context::open(const GlobalOptions& options) {
     Context context;
     context.store = store::open_store(options.database_url);
     std::string key_file = options.key_file.empty() ? default_key_file(options.database_url) : options.key_file;
+
+    // A database that was used with a key must never get a new one silently:
+    // every stored token and TOTP secret would stop opening.
+    auto expected = context.store->key_fingerprint();
+    if (expected && !std::filesystem::exists(key_file)) {
+        throw CommandError("key file " + key_file +
+                           " is missing, but the database was used with a server key; restore the key file from "
+                           "a backup, or pass its path with --key-file");
+    }
     context.keys = std::make_unique<auth::KeyRing>(auth::KeyRing::load_or_create(key_file));
+
+    auto fingerprint = context.keys->lookup_hash("openbar server key fingerprint");
+    if (!expected) {
+        context.store->set_key_fingerprint(fingerprint);
+    } else if (expected->size() != fingerprint.size() ||
+               sodium_memcmp(expected->data(), fingerprint.data(), fingerprint.size()) != 0) {
+        throw CommandError("key file " + key_file +
+                           " does not belong to this database; restore the key file that was used with it");
+    }
     return context;
 }
 

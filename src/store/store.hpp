@@ -70,6 +70,12 @@ public:
     // Throws StoreError(unavailable) when the database cannot be reached.
     virtual void ping() = 0;
 
+    // A keyed hash that identifies the server key this database was used
+    // with, so a missing or replaced key file is caught at start instead of
+    // failing on every sealed value.
+    virtual std::optional<Bytes> key_fingerprint() = 0;
+    virtual void set_key_fingerprint(std::span<const std::uint8_t> fingerprint) = 0;
+
     virtual std::optional<Company> find_company(std::string_view name) = 0;
     // Throws StoreError(conflict) when the name is taken.
     virtual Company create_company(std::string_view name) = 0;

@@ -309,6 +309,28 @@ class CommandLineTest(harness.OpenbarTestCase):
         self.assertEqual(new.status, 200)
         self.assertEqual(new.json()["token"], rotated)
 
+    def test_missing_or_foreign_key_file_is_an_error(self):
+        self.openbar.create_company("acme")
+        self.openbar.create_user("acme", "bob", "secret")
+        token = self.openbar.token("acme", "bob")
+        key_file = self.openbar.database + ".key"
+        os.rename(key_file, key_file + ".backup")
+
+        self.assert_error(self.openbar.cli("token", "show", "acme", "bob", check=False), "is missing", "restore")
+        self.assertFalse(os.path.exists(key_file))
+        self.openbar.start(wait=False)
+        self.assertEqual(self.openbar.process.wait(30), 1)
+        self.assertIn("is missing", self.openbar.server_log())
+
+        # A key file made for another database is rejected too.
+        other = os.path.join(self.workdir, "other.db")
+        self.openbar.cli("--database", "sqlite:" + other, "company", "create", "other")
+        os.rename(other + ".key", key_file)
+        self.assert_error(self.openbar.cli("token", "show", "acme", "bob", check=False), "does not belong")
+
+        os.rename(key_file + ".backup", key_file)
+        self.assertEqual(self.openbar.token("acme", "bob"), token)
+
     def test_database_url_errors(self):
         result = self.openbar.cli("--database", "mysql://x", "company", "create", "acme", check=False)
         self.assert_error(result, "unsupported database URL")

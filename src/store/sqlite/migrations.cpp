@@ -147,6 +147,12 @@ constexpr Migration migrations[] = {
     {9, "unconfirmed TOTP secret of a web session", R"sql(
         ALTER TABLE web_sessions ADD COLUMN pending_totp_secret BLOB;
     )sql"},
+    {10, "server key fingerprint", R"sql(
+        CREATE TABLE server_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            fingerprint BLOB NOT NULL
+        );
+    )sql"},
 };
 
 }  // namespace

@@ -39,6 +39,20 @@ void SqliteStore::ping() {
     statement.step();
 }
 
+std::optional<Bytes> SqliteStore::key_fingerprint() {
+    auto connection = pool_.lease();
+    auto statement = connection->prepare("SELECT fingerprint FROM server_key WHERE id = 1");
+    if (!statement.step()) return std::nullopt;
+    return statement.blob_at(0);
+}
+
+void SqliteStore::set_key_fingerprint(std::span<const std::uint8_t> fingerprint) {
+    auto connection = pool_.lease();
+    connection->prepare("INSERT INTO server_key (id, fingerprint) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
+        .bind(1, fingerprint)
+        .run();
+}
+
 std::optional<Company> SqliteStore::find_company(std::string_view name) {
     auto connection = pool_.lease();
     auto statement = connection->prepare("SELECT id, name FROM companies WHERE name = ?");

@@ -18,6 +18,8 @@ public:
     explicit SqliteStore(std::string path);
 
     void ping() override;
+    std::optional<Bytes> key_fingerprint() override;
+    void set_key_fingerprint(std::span<const std::uint8_t> fingerprint) override;
 
     std::optional<Company> find_company(std::string_view name) override;
     Company create_company(std::string_view name) override;
