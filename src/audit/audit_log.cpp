@@ -54,10 +54,34 @@ void AuditLog::record(store::AuditEvent event) {
     truncate_utf8(event.user_agent, max_user_agent_bytes);
     truncate_utf8(event.username, max_username_bytes);
 
+    // Failed authentications cost an attacker nothing, so identical ones
+    // from one address within one minute fold into one counted row, the
+    // way successful token requests do. The user agent is left out of the
+    // key because a client chooses it freely. Throttled attempts fold across
+    // usernames too, and the row keeps the first one.
+    if (event.event == event_authentication && event.outcome == outcome_failure) {
+        std::string minute = event.occurred_at.substr(0, 16);  // "YYYY-MM-DDTHH:MM"
+        event.aggregate_key = "failure\n" + std::to_string(event.company_id.value_or(0)) + "\n" + minute + "\n" +
+                              event.method + "\n" + event.reason + "\n" + event.client_address;
+        if (event.reason != "throttled") {
+            event.aggregate_key += "\n" + event.username;
+        }
+    }
+
     std::lock_guard lock(events_mutex_);
+    if (!event.aggregate_key.empty()) {
+        auto queued = queued_failures_.find(event.aggregate_key);
+        if (queued != queued_failures_.end()) {
+            events_[queued->second].count += event.count;
+            return;
+        }
+    }
     if (!accepting_.load() || events_.size() >= options_.queue_limit) {
         dropped_.fetch_add(1);
         return;
+    }
+    if (!event.aggregate_key.empty()) {
+        queued_failures_.emplace(event.aggregate_key, events_.size());
     }
     events_.push_back(std::move(event));
 }
@@ -116,6 +140,7 @@ void AuditLog::write_pending(bool final_write) {
     {
         std::lock_guard lock(events_mutex_);
         events.swap(events_);
+        queued_failures_.clear();
     }
 
     std::vector<store::TokenUseCount> uses;

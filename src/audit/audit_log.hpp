@@ -97,6 +97,7 @@ private:
     std::atomic<std::size_t> queued_uses_{0};
     std::mutex events_mutex_;
     std::vector<store::AuditEvent> events_;
+    std::unordered_map<std::string, std::size_t> queued_failures_;  // aggregate key -> index in events_
     std::atomic<bool> accepting_{true};
     std::atomic<std::uint64_t> dropped_{0};
 

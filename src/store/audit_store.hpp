@@ -22,6 +22,9 @@ struct AuditEvent {
     std::string client_address;        // empty for CLI changes
     std::string user_agent;
     std::int64_t count = 1;            // requests folded into this row
+    // Rows written with the same non-empty key become one row whose count
+    // is the sum, so repeated failures cannot grow the table without bound.
+    std::string aggregate_key;
 };
 
 // Successful token requests of one token within one minute, from one

@@ -27,8 +27,9 @@ void SqliteAuditStore::write_audit_batch(const std::vector<AuditEvent>& events, 
     static const std::string insert_event =
         std::string(
             "INSERT INTO audit_events (occurred_at, event, company_id, username, token_id, method, outcome, reason, "
-            "client_address, user_agent, count) VALUES (coalesce(nullif(?, ''), ") +
-        now_utc + "), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            "client_address, user_agent, count, aggregate_key) VALUES (coalesce(nullif(?, ''), ") +
+        now_utc + "), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, '')) "
+        "ON CONFLICT (aggregate_key) DO UPDATE SET count = count + excluded.count";
 
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
@@ -45,6 +46,7 @@ void SqliteAuditStore::write_audit_batch(const std::vector<AuditEvent>& events, 
             .bind(9, event.client_address)
             .bind(10, event.user_agent)
             .bind(11, event.count)
+            .bind(12, event.aggregate_key)
             .run();
     }
 
