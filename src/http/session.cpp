@@ -35,7 +35,7 @@ Session<Stream>::Session(Server& server, Stream stream, std::string client_addre
 template <class Stream>
 void Session<Stream>::start() {
     server_.session_started(this);
-    // Run on the session's strand from here on.
+    // Run on the session's own thread from here on.
     net::dispatch(stream_.get_executor(), [self = self()] {
         if constexpr (is_tls(static_cast<Stream*>(nullptr))) {
             tcp_layer(self->stream_).expires_after(self->server_.config().header_timeout);
