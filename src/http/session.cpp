@@ -8,6 +8,8 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "http/api_error.hpp"
 #include "http/server.hpp"
 
@@ -94,8 +96,17 @@ void Session<Stream>::on_header(beast::error_code error) {
     exchange_ = std::make_unique<Exchange>(request, client_address_);
     exchange_->secure = is_tls(static_cast<Stream*>(nullptr));
 
-    server_.pipeline().admit(*exchange_, [self = self()](std::optional<Response> early) {
-        // admit() may call back from a password hashing thread.
+    server_.pipeline().admit(*exchange_, [self = self(), thread = std::this_thread::get_id()](
+                                             std::optional<Response> early) {
+        // Token checks call back at once, from inside admit() on this
+        // session's thread: carry on directly. Password checks call back
+        // from a hashing thread, so the rest is posted to the session's
+        // thread. The write that follows never completes inline, so no
+        // handler runs while admit() is still on the stack.
+        if (std::this_thread::get_id() == thread) {
+            self->after_admission(std::move(early));
+            return;
+        }
         net::post(self->stream_.get_executor(),
                   [self, early = std::move(early)]() mutable { self->after_admission(std::move(early)); });
     });
