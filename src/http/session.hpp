@@ -57,6 +57,7 @@ private:
     std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
     std::unique_ptr<Exchange> exchange_;
     std::unique_ptr<Response> response_;
+    std::string response_header_;  // serialized status line and fields of response_
     bool idle_ = true;  // waiting for the first byte of a request
     bool closed_ = false;
 };
