@@ -98,10 +98,32 @@ AuthResult Authenticator::verify_password(const AuthRequest& request, const std:
     return check_second_factor(request, Principal{request.company, std::move(*user), AuthMethod::basic, std::nullopt});
 }
 
-AuthResult Authenticator::check_second_factor(const AuthRequest& /*request*/, Principal principal) {
-    AuthResult result;
-    result.principal = std::move(principal);
-    return result;
+AuthResult Authenticator::check_second_factor(const AuthRequest& request, Principal principal) {
+    TotpOutcome outcome = totp_.check(principal.user.id, request.totp_codes);
+    switch (outcome.kind) {
+        case TotpOutcome::Kind::not_enrolled:
+        case TotpOutcome::Kind::accepted: {
+            AuthResult result;
+            result.principal = std::move(principal);
+            return result;
+        }
+        case TotpOutcome::Kind::required:
+            return failure(AuthFailure::totp_required,
+                           "this user has two-factor authentication enabled: send the current code in the "
+                           "Custobar-TOTP-Code header, or use token authentication");
+        case TotpOutcome::Kind::invalid:
+            return failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
+        case TotpOutcome::Kind::reused:
+            return failure(AuthFailure::totp_reused,
+                           "this two-factor authentication code was already used; wait for the next code");
+        case TotpOutcome::Kind::throttled: {
+            AuthResult result = failure(AuthFailure::throttled,
+                                        "too many failed two-factor authentication codes for this user; retry later");
+            result.retry_after = outcome.retry_after;
+            return result;
+        }
+    }
+    return failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
 }
 
 }  // namespace openbar::auth

@@ -9,6 +9,7 @@
 #include "auth/access_token_service.hpp"
 #include "auth/password_hasher.hpp"
 #include "auth/principal.hpp"
+#include "auth/totp_service.hpp"
 #include "auth/worker_pool.hpp"
 #include "store/store.hpp"
 
@@ -49,8 +50,9 @@ struct AuthRequest {
 // are verified on the hashing pool, so `done` may run on another thread.
 class Authenticator {
 public:
-    Authenticator(store::Store& store, AccessTokenService& tokens, const PasswordHasher& hasher, WorkerPool& hash_pool)
-        : store_(store), tokens_(tokens), hasher_(hasher), hash_pool_(hash_pool) {}
+    Authenticator(store::Store& store, AccessTokenService& tokens, const PasswordHasher& hasher, WorkerPool& hash_pool,
+                  TotpService& totp)
+        : store_(store), tokens_(tokens), hasher_(hasher), hash_pool_(hash_pool), totp_(totp) {}
 
     void authenticate(AuthRequest request, std::function<void(AuthResult)> done);
 
@@ -66,6 +68,7 @@ private:
     AccessTokenService& tokens_;
     const PasswordHasher& hasher_;
     WorkerPool& hash_pool_;
+    TotpService& totp_;
 };
 
 }  // namespace openbar::auth

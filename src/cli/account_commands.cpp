@@ -80,6 +80,16 @@ void set_password(const GlobalOptions& options, const std::string& company_name,
     std::cout << "password changed for user " << username << " in company " << company_name << "\n";
 }
 
+void set_user_active(const GlobalOptions& options, const std::string& company_name, const std::string& username,
+                     bool active) {
+    auto context = Context::open(options);
+    auto company = require_company(*context.store, company_name);
+    auto user = require_user(*context.store, company, username);
+    bool changed = context.store->set_user_active(user.id, active);
+    std::cout << "user " << username << " in company " << company_name << (changed ? " is now " : " was already ")
+              << (active ? "enabled" : "disabled") << "\n";
+}
+
 void show_token(const GlobalOptions& options, const std::string& company_name, const std::string& username,
                 bool rotate) {
     auto context = Context::open(options);
@@ -119,6 +129,19 @@ void add_account_commands(CLI::App& app, const GlobalOptions& options) {
     auto* user_password = user->add_subcommand("set-password", "Replace a user's password with one read from stdin");
     add_user_arguments(user_password);
     user_password->callback([&options, arguments] { set_password(options, arguments->company, arguments->username); });
+
+    auto add_user_name_arguments = [arguments](CLI::App* command) {
+        command->add_option("COMPANY", arguments->company, "Company name")->required();
+        command->add_option("USERNAME", arguments->username, "Username")->required();
+    };
+    auto* user_disable = user->add_subcommand("disable", "Reject every credential of the user until it is enabled");
+    add_user_name_arguments(user_disable);
+    user_disable->callback(
+        [&options, arguments] { set_user_active(options, arguments->company, arguments->username, false); });
+    auto* user_enable = user->add_subcommand("enable", "Accept the credentials of a disabled user again");
+    add_user_name_arguments(user_enable);
+    user_enable->callback(
+        [&options, arguments] { set_user_active(options, arguments->company, arguments->username, true); });
 
     auto* token = app.add_subcommand("token", "Show or rotate a user's API access token");
     token->require_subcommand(1);

@@ -34,6 +34,7 @@ int run(int argc, char** argv) {
 
     add_serve_command(app, options);
     add_account_commands(app, options);
+    add_totp_commands(app, options);
 
     try {
         app.parse(argc, argv);
@@ -43,7 +44,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& help) {
         return app.exit(help);
     } catch (const CLI::ParseError& error) {
-        app.exit(error);
+        std::cerr << "openbar: usage error: " << error.what() << "; run 'openbar --help' for usage\n";
         return 2;
     } catch (const CommandError& error) {
         std::cerr << "openbar: error: " << error.what() << "\n";

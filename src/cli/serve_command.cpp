@@ -44,7 +44,11 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     auth::PasswordHasher hasher;
     auth::WorkerPool hash_pool(config.hash_threads, config.hash_queue_limit);
     auth::AccessTokenService tokens(*context.store, *context.keys);
-    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool);
+    auth::TotpService totp(*context.store, *context.keys, auth::TotpVerifier(auth::system_unix_clock()),
+                           auth::BackoffPolicy{config.totp_lockout_failures, config.totp_first_lockout,
+                                               config.totp_max_lockout},
+                           config.throttle_max_tracked_keys);
+    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool, totp);
 
     http::Router router;
     api::Services services{config, *context.store, tokens};
@@ -67,6 +71,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         long long body_timeout = 120;
         long long write_timeout = 60;
         long long shutdown_grace = 10;
+        long long totp_first_lockout = 30;
+        long long totp_max_lockout = 900;
     };
     auto arguments = std::make_shared<Arguments>();
     auto& config = arguments->config;
@@ -106,6 +112,21 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
                               "Password checks waiting for a hashing thread before new ones get 503")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();
+    serve_command->add_option("--totp-lockout-failures", config.totp_lockout_failures,
+                              "Consecutive failed TOTP codes for a user before its code attempts get 429")
+        ->check(CLI::Range(1u, 1000u))
+        ->capture_default_str();
+    serve_command->add_option("--totp-first-lockout", arguments->totp_first_lockout,
+                              "Seconds of the first TOTP lockout; each further failure doubles it")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--totp-max-lockout", arguments->totp_max_lockout, "Longest TOTP lockout, in seconds")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--throttle-max-tracked-keys", config.throttle_max_tracked_keys,
+                              "Users, account names or client addresses each failure throttle tracks at most")
+        ->check(CLI::Range(std::size_t{16}, std::size_t{100000000}))
+        ->capture_default_str();
     serve_command->add_option("--tls-cert", config.tls_cert_file, "PEM certificate chain; serves HTTPS with --tls-key")
         ->check(CLI::ExistingFile);
     serve_command->add_option("--tls-key", config.tls_key_file, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
@@ -116,6 +137,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         config.body_timeout = std::chrono::seconds(arguments->body_timeout);
         config.write_timeout = std::chrono::seconds(arguments->write_timeout);
         config.shutdown_grace = std::chrono::seconds(arguments->shutdown_grace);
+        config.totp_first_lockout = std::chrono::seconds(arguments->totp_first_lockout);
+        config.totp_max_lockout = std::chrono::seconds(arguments->totp_max_lockout);
         serve(options, config, arguments->listen);
     });
 }

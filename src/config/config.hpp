@@ -29,6 +29,16 @@ struct ServerConfig {
     unsigned hash_threads = 0;                  // 0 means the number of cores
     std::size_t hash_queue_limit = 256;
 
+    // Failed TOTP codes per user before code attempts get 429, and the
+    // lockout that follows: first_lockout, doubling with each further
+    // failure up to max_lockout.
+    unsigned totp_lockout_failures = 5;
+    std::chrono::seconds totp_first_lockout{30};
+    std::chrono::seconds totp_max_lockout{900};
+    // Keys (users, account names, client addresses) each failure throttle
+    // tracks at most, bounding its memory.
+    std::size_t throttle_max_tracked_keys = 100000;
+
     // TLS (both set, or neither).
     std::string tls_cert_file;
     std::string tls_key_file;

@@ -47,7 +47,9 @@ std::optional<RouteMatch> Router::match(std::string_view path) const {
     if (path.empty() || path.front() != '/') return std::nullopt;
     std::string_view trimmed = path;
     if (trimmed.size() > 1 && trimmed.back() == '/') trimmed.remove_suffix(1);
-    if (trimmed.find("//") != std::string_view::npos) return std::nullopt;
+    if ((trimmed.size() > 1 && trimmed.back() == '/') || trimmed.find("//") != std::string_view::npos) {
+        return std::nullopt;
+    }
     std::vector<std::string> segments = split_path(trimmed);
 
     for (const Route& route : routes_) {

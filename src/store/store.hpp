@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/record_store.hpp"
+#include "store/totp_store.hpp"
 
 namespace openbar::store {
 
@@ -75,6 +76,10 @@ public:
     virtual User create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) = 0;
     // Stores a new hash and increments the credential epoch.
     virtual void set_password_hash(std::int64_t user_id, std::string_view password_hash) = 0;
+    // Enables or disables the user and increments the credential epoch.
+    // Returns false, changing nothing, when the user already had that state.
+    // Throws StoreError(not_found) when the user does not exist.
+    virtual bool set_user_active(std::int64_t user_id, bool active) = 0;
 
     // Finds the user whose current token has this lookup hash, within one company only.
     virtual std::optional<TokenOwner> find_token_owner(std::int64_t company_id, std::span<const std::uint8_t> lookup_hash) = 0;
@@ -90,6 +95,9 @@ public:
 
     // Customer data records (uploads and reads).
     virtual RecordStore& records() = 0;
+
+    // TOTP secrets, replay state and recovery codes.
+    virtual TotpStore& totp() = 0;
 };
 
 // Opens the database named by `url` (`sqlite:PATH`) and applies pending

@@ -51,6 +51,20 @@ constexpr Migration migrations[] = {
             PRIMARY KEY (company_id, type, key)
         );
     )sql"},
+    {2, "TOTP secrets and recovery codes", R"sql(
+        CREATE TABLE totp_credentials (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            sealed_secret BLOB NOT NULL,
+            last_step INTEGER NOT NULL DEFAULT -1,
+            enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE totp_recovery_codes (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            code_hash BLOB NOT NULL,
+            used_at TEXT,
+            PRIMARY KEY (user_id, code_hash)
+        );
+    )sql"},
 };
 
 }  // namespace

@@ -30,7 +30,7 @@ AccessTokenRecord read_token(Statement& statement) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::string path) : pool_(std::move(path)), records_(pool_) {}
+SqliteStore::SqliteStore(std::string path) : pool_(std::move(path)), records_(pool_), totp_(pool_) {}
 
 void SqliteStore::ping() {
     auto connection = pool_.lease();
@@ -86,6 +86,29 @@ void SqliteStore::set_password_hash(std::int64_t user_id, std::string_view passw
     if (connection->changes() == 0) {
         throw StoreError(StoreError::Kind::not_found, "user not found");
     }
+}
+
+bool SqliteStore::set_user_active(std::int64_t user_id, bool active) {
+    auto connection = pool_.lease();
+    WriteTransaction transaction(*connection);
+    bool was_active = false;
+    {
+        auto current = connection->prepare("SELECT active FROM users WHERE id = ?");
+        current.bind(1, user_id);
+        if (!current.step()) {
+            throw StoreError(StoreError::Kind::not_found, "user not found");
+        }
+        was_active = current.int64_at(0) != 0;
+    }
+    if (was_active == active) {
+        return false;
+    }
+    connection->prepare("UPDATE users SET active = ?, credential_epoch = credential_epoch + 1 WHERE id = ?")
+        .bind(1, std::int64_t{active ? 1 : 0})
+        .bind(2, user_id)
+        .run();
+    transaction.commit();
+    return true;
 }
 
 std::optional<TokenOwner> SqliteStore::find_token_owner(std::int64_t company_id,

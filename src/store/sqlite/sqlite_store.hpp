@@ -4,6 +4,7 @@
 
 #include "store/sqlite/connection_pool.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
+#include "store/sqlite/sqlite_totp_store.hpp"
 #include "store/store.hpp"
 
 namespace openbar::store::sqlite {
@@ -21,6 +22,7 @@ public:
     std::optional<User> find_user(std::int64_t company_id, std::string_view username) override;
     User create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) override;
     void set_password_hash(std::int64_t user_id, std::string_view password_hash) override;
+    bool set_user_active(std::int64_t user_id, bool active) override;
 
     std::optional<TokenOwner> find_token_owner(std::int64_t company_id,
                                                std::span<const std::uint8_t> lookup_hash) override;
@@ -31,12 +33,14 @@ public:
                                     const Bytes& sealed) override;
 
     RecordStore& records() override { return records_; }
+    TotpStore& totp() override { return totp_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
 
     ConnectionPool pool_;
     SqliteRecordStore records_;
+    SqliteTotpStore totp_;
 };
 
 }  // namespace openbar::store::sqlite

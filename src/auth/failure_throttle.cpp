@@ -1,0 +1,140 @@
+#include "auth/failure_throttle.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace openbar::auth {
+namespace {
+
+std::chrono::seconds round_up_seconds(std::chrono::steady_clock::duration remaining) {
+    auto seconds = std::chrono::ceil<std::chrono::seconds>(remaining);
+    return std::max(seconds, std::chrono::seconds(1));
+}
+
+}  // namespace
+
+BackoffThrottle::BackoffThrottle(BackoffPolicy policy, std::size_t max_keys, SteadyClock clock)
+    : policy_(policy), max_keys_per_shard_(std::max<std::size_t>(1, max_keys / shard_count)), clock_(std::move(clock)) {}
+
+BackoffThrottle::Shard& BackoffThrottle::shard_for(const std::string& key) {
+    return shards_[std::hash<std::string>{}(key) % shard_count];
+}
+
+std::chrono::seconds BackoffThrottle::lockout_after(unsigned failures) const {
+    if (failures < policy_.failures_before_lockout) {
+        return std::chrono::seconds(0);
+    }
+    unsigned doublings = failures - policy_.failures_before_lockout;
+    auto lockout = policy_.first_lockout;
+    for (unsigned i = 0; i < doublings && lockout < policy_.max_lockout; ++i) {
+        lockout *= 2;
+    }
+    return std::min(lockout, policy_.max_lockout);
+}
+
+std::chrono::seconds BackoffThrottle::locked_for(const std::string& key) {
+    Shard& shard = shard_for(key);
+    auto now = clock_();
+    std::lock_guard lock(shard.mutex);
+    auto found = shard.entries.find(key);
+    if (found == shard.entries.end() || found->second.locked_until <= now) {
+        return std::chrono::seconds(0);
+    }
+    return round_up_seconds(found->second.locked_until - now);
+}
+
+void BackoffThrottle::record_failure(const std::string& key) {
+    Shard& shard = shard_for(key);
+    auto now = clock_();
+    std::lock_guard lock(shard.mutex);
+
+    auto found = shard.entries.find(key);
+    if (found == shard.entries.end()) {
+        if (shard.entries.size() >= max_keys_per_shard_) {
+            std::erase_if(shard.entries, [now](const auto& item) { return item.second.locked_until <= now; });
+        }
+        if (shard.entries.size() >= max_keys_per_shard_) {
+            return;
+        }
+        found = shard.entries.emplace(key, Entry{}).first;
+    }
+
+    Entry& entry = found->second;
+    ++entry.failures;
+    auto lockout = lockout_after(entry.failures);
+    if (lockout.count() > 0) {
+        entry.locked_until = now + lockout;
+    }
+}
+
+void BackoffThrottle::record_success(const std::string& key) {
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    shard.entries.erase(key);
+}
+
+WindowThrottle::WindowThrottle(std::size_t limit, std::chrono::seconds window, std::size_t max_keys, SteadyClock clock)
+    : limit_(limit),
+      window_(window),
+      max_keys_per_shard_(std::max<std::size_t>(1, max_keys / shard_count)),
+      clock_(std::move(clock)) {}
+
+WindowThrottle::Shard& WindowThrottle::shard_for(const std::string& key) {
+    return shards_[std::hash<std::string>{}(key) % shard_count];
+}
+
+void WindowThrottle::forget_expired(std::deque<std::chrono::steady_clock::time_point>& times,
+                                    std::chrono::steady_clock::time_point now) const {
+    while (!times.empty() && times.front() + window_ <= now) {
+        times.pop_front();
+    }
+}
+
+std::chrono::seconds WindowThrottle::locked_for(const std::string& key) {
+    Shard& shard = shard_for(key);
+    auto now = clock_();
+    std::lock_guard lock(shard.mutex);
+    auto found = shard.failures.find(key);
+    if (found == shard.failures.end()) {
+        return std::chrono::seconds(0);
+    }
+    auto& times = found->second;
+    forget_expired(times, now);
+    if (times.size() <= limit_) {
+        return std::chrono::seconds(0);
+    }
+    // The key is allowed again once only `limit_` failures remain in the
+    // window, that is when the oldest of the surplus ones expires.
+    auto release = times[times.size() - limit_ - 1] + window_;
+    return round_up_seconds(release - now);
+}
+
+void WindowThrottle::record_failure(const std::string& key) {
+    Shard& shard = shard_for(key);
+    auto now = clock_();
+    std::lock_guard lock(shard.mutex);
+
+    auto found = shard.failures.find(key);
+    if (found == shard.failures.end()) {
+        if (shard.failures.size() >= max_keys_per_shard_) {
+            for (auto it = shard.failures.begin(); it != shard.failures.end();) {
+                forget_expired(it->second, now);
+                it = it->second.empty() ? shard.failures.erase(it) : std::next(it);
+            }
+        }
+        if (shard.failures.size() >= max_keys_per_shard_) {
+            return;
+        }
+        found = shard.failures.emplace(key, std::deque<std::chrono::steady_clock::time_point>{}).first;
+    }
+
+    auto& times = found->second;
+    forget_expired(times, now);
+    times.push_back(now);
+    // Only the newest limit + 1 times matter for the decision.
+    while (times.size() > limit_ + 1) {
+        times.pop_front();
+    }
+}
+
+}  // namespace openbar::auth

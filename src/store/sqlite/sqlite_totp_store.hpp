@@ -1,0 +1,23 @@
+#pragma once
+
+#include "store/sqlite/connection_pool.hpp"
+#include "store/totp_store.hpp"
+
+namespace openbar::store::sqlite {
+
+class SqliteTotpStore final : public TotpStore {
+public:
+    explicit SqliteTotpStore(ConnectionPool& pool) : pool_(pool) {}
+
+    std::optional<TotpCredential> find_totp(std::int64_t user_id) override;
+    void enable_totp(std::int64_t user_id, std::span<const std::uint8_t> sealed_secret,
+                     const std::vector<std::vector<std::uint8_t>>& recovery_code_hashes) override;
+    bool disable_totp(std::int64_t user_id) override;
+    bool advance_totp_step(std::int64_t user_id, std::int64_t step) override;
+    RecoveryCodeUse use_recovery_code(std::int64_t user_id, std::span<const std::uint8_t> code_hash) override;
+
+private:
+    ConnectionPool& pool_;
+};
+
+}  // namespace openbar::store::sqlite

@@ -1,0 +1,108 @@
+"""Each connection-level limit of `openbar serve` is enforced with a clear status."""
+
+import json
+import socket
+import time
+
+import harness
+
+
+class HttpLimitsTest(harness.OpenbarTestCase):
+    def setUp(self):
+        super().setUp()
+        self.openbar.create_company("acme")
+        self.openbar.create_user("acme", "bob", "secret")
+        self.token = self.openbar.token("acme", "bob")
+
+    def test_header_size_limit(self):
+        self.openbar.start("--max-header-bytes", "2048")
+        reply = self.openbar.request("GET", "/api/auth/access-token/", "acme",
+                                     headers={"Authorization": f"Token {self.token}", "X-Padding": "p" * 4096})
+        self.assertEqual(reply.status, 431)
+        self.assertEqual(reply.json()["error"]["code"], "header_too_large")
+        reply = self.openbar.request("GET", "/api/auth/access-token/", "acme",
+                                     headers={"Authorization": f"Token {self.token}", "X-Padding": "p" * 512})
+        self.assertEqual(reply.status, 200)
+
+    def test_body_size_limit(self):
+        self.openbar.start("--max-body-bytes", "1000")
+        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        small = json.dumps({"customers": [{"external_id": "1"}]})
+        self.assertEqual(self.openbar.request("POST", "/api/customers/upload/", "acme", headers=headers,
+                                              body=small).status, 200)
+        large = json.dumps({"customers": [{"external_id": str(i)} for i in range(100)]})
+        reply = self.openbar.request("POST", "/api/customers/upload/", "acme", headers=headers, body=large)
+        self.assertEqual(reply.status, 413)
+        self.assertEqual(reply.json()["error"]["code"], "body_too_large")
+
+    def test_header_timeout_closes_idle_connection(self):
+        self.openbar.start("--header-timeout", "1")
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port))
+        connection.settimeout(10)
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: local")  # never finished
+        started = time.monotonic()
+        self.assertEqual(connection.recv(1024), b"")
+        elapsed = time.monotonic() - started
+        self.assertLess(elapsed, 5)
+        connection.close()
+
+    def test_body_timeout_closes_stalled_upload(self):
+        self.openbar.start("--body-timeout", "1")
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port))
+        connection.settimeout(10)
+        connection.sendall((f"POST /api/customers/upload/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+                            f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 100\r\n\r\n{").encode())
+        started = time.monotonic()
+        self.assertEqual(connection.recv(1024), b"")
+        self.assertLess(time.monotonic() - started, 5)
+        connection.close()
+
+    def test_shutdown_grace_bounds_the_wait(self):
+        self.openbar.start("--shutdown-grace", "1")
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port))
+        connection.sendall((f"POST /api/customers/upload/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+                            f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 100\r\n\r\n{").encode())
+        time.sleep(0.3)
+        started = time.monotonic()
+        self.assertEqual(self.openbar.stop(), 0)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertIn("still busy", self.openbar.server_log())
+        connection.close()
+
+    def test_connection_limit(self):
+        self.openbar.start("--max-connections", "2")
+        held = [socket.create_connection(("127.0.0.1", self.openbar.port)) for _ in range(2)]
+        time.sleep(0.2)
+        extra = socket.create_connection(("127.0.0.1", self.openbar.port))
+        extra.settimeout(5)
+        reply = b""
+        while chunk := extra.recv(4096):
+            reply += chunk
+        self.assertTrue(reply.startswith(b"HTTP/1.1 503"), reply)
+        self.assertIn(b"too_many_connections", reply)
+        for connection in held + [extra]:
+            connection.close()
+        time.sleep(0.2)
+        self.assertEqual(self.openbar.request("GET", "/healthz", host="localhost").status, 200)
+
+    def test_malformed_http_is_400(self):
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port))
+        connection.settimeout(5)
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost localhost\r\n\r\n")
+        reply = connection.recv(4096)
+        connection.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply)
+
+    def test_invalid_limit_values_are_rejected_at_start(self):
+        for flag, value in [("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),
+                            ("--listen", "nonsense"), ("--listen", "127.0.0.1:99999")]:
+            result = self.openbar.cli("serve", flag, value, check=False)
+            self.assertNotEqual(result.returncode, 0, flag)
+            self.assertIn(flag.lstrip("-").split("-")[0], result.stderr.lower(), result.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()

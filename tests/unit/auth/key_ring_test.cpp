@@ -1,0 +1,93 @@
+#include "auth/key_ring.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace openbar::auth {
+namespace {
+
+std::array<std::uint8_t, KeyRing::key_bytes> key_of(std::uint8_t fill) {
+    std::array<std::uint8_t, KeyRing::key_bytes> key{};
+    key.fill(fill);
+    return key;
+}
+
+class KeyFileTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        directory_ = std::filesystem::temp_directory_path() /
+                     ("openbar-key-test-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(directory_);
+        std::filesystem::create_directories(directory_);
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+    std::filesystem::path directory_;
+};
+
+TEST(KeyRing, SealOpenRoundTrip) {
+    KeyRing keys(key_of(7));
+    Bytes sealed = keys.seal("obar_secret");
+    EXPECT_EQ(keys.open(sealed), "obar_secret");
+    // The ciphertext does not contain the plaintext.
+    std::string raw(sealed.begin(), sealed.end());
+    EXPECT_EQ(raw.find("obar_secret"), std::string::npos);
+}
+
+TEST(KeyRing, SealingTwiceGivesDifferentCiphertexts) {
+    KeyRing keys(key_of(7));
+    EXPECT_NE(keys.seal("same"), keys.seal("same"));
+}
+
+TEST(KeyRing, OpenRejectsOtherKeyAndTampering) {
+    KeyRing keys(key_of(7));
+    KeyRing other(key_of(8));
+    Bytes sealed = keys.seal("value");
+    EXPECT_THROW(other.open(sealed), std::runtime_error);
+    sealed.back() ^= 1;
+    EXPECT_THROW(keys.open(sealed), std::runtime_error);
+    EXPECT_THROW(keys.open(Bytes{1, 2, 3}), std::runtime_error);
+}
+
+TEST(KeyRing, LookupHashIsKeyedAndDeterministic) {
+    KeyRing keys(key_of(7));
+    KeyRing other(key_of(8));
+    EXPECT_EQ(keys.lookup_hash("token"), keys.lookup_hash("token"));
+    EXPECT_NE(keys.lookup_hash("token"), keys.lookup_hash("token2"));
+    EXPECT_NE(keys.lookup_hash("token"), other.lookup_hash("token"));
+}
+
+TEST_F(KeyFileTest, CreatedWithMode0600AndReloaded) {
+    auto path = directory_ / "server.key";
+    KeyRing first = KeyRing::load_or_create(path);
+    struct stat info {};
+    ASSERT_EQ(::stat(path.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+    KeyRing second = KeyRing::load_or_create(path);
+    EXPECT_EQ(first.lookup_hash("x"), second.lookup_hash("x"));
+    EXPECT_EQ(second.open(first.seal("round trip")), "round trip");
+}
+
+TEST_F(KeyFileTest, RejectsGroupReadableFile) {
+    auto path = directory_ / "server.key";
+    KeyRing::load_or_create(path);
+    ::chmod(path.c_str(), 0644);
+    EXPECT_THROW(KeyRing::load_or_create(path), std::runtime_error);
+}
+
+TEST_F(KeyFileTest, RejectsCorruptFile) {
+    auto path = directory_ / "server.key";
+    {
+        std::ofstream out(path);
+        out << "not hex\n";
+    }
+    ::chmod(path.c_str(), 0600);
+    EXPECT_THROW(KeyRing::load_or_create(path), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace openbar::auth
