@@ -24,6 +24,23 @@ std::optional<std::string> authenticated_token(const http::Exchange& exchange) {
     return std::nullopt;
 }
 
+// An audit row for a change, by the caller of `exchange`, to the caller's
+// own token, which now has the id the store returns.
+store::AuditEvent token_change_event(std::string_view event_name, const http::Exchange& exchange,
+                                     store::Store& store) {
+    store::AuditEvent event;
+    event.event = event_name;
+    event.company_id = exchange.company->id;
+    event.username = exchange.principal->user.username;
+    if (auto stored = store.find_current_token(exchange.principal->user.id)) event.token_id = stored->id;
+    event.method = auth::to_string(exchange.principal->method);
+    event.outcome = audit::outcome_success;
+    event.client_address = exchange.client_address;
+    auto agent = exchange.request.find(http::beast_http::field::user_agent);
+    if (agent != exchange.request.end()) event.user_agent = auth::decode_utf8_or_latin1(agent->value());
+    return event;
+}
+
 }  // namespace
 
 // GET returns the caller's single valid token, creating it on first use;
@@ -32,8 +49,17 @@ void register_auth_routes(http::Router& router, Services& services) {
     using http::beast_http::verb;
 
     router.add("/api/auth/access-token", http::Access::tenant_api, verb::get, [&services](http::Exchange& exchange) {
-        std::optional<std::string> presented = authenticated_token(exchange);
-        std::string token = presented ? std::move(*presented) : services.tokens.current_token(exchange.principal->user.id);
+        std::string token;
+        if (auto presented = authenticated_token(exchange)) {
+            // The caller's token is the current one, so no token was created.
+            token = std::move(*presented);
+        } else {
+            bool created = false;
+            token = services.tokens.current_token(exchange.principal->user.id, &created);
+            if (created) {
+                services.audit.record(token_change_event(audit::event_token_created, exchange, services.store));
+            }
+        }
         auto response = http::json_response(http::Status::ok, boost::json::object{{"token", token}});
         response.set(http::beast_http::field::cache_control, "no-store");
         return response;
@@ -42,6 +68,7 @@ void register_auth_routes(http::Router& router, Services& services) {
     router.add("/api/auth/new-access-token", http::Access::tenant_api, verb::post,
                [&services](http::Exchange& exchange) {
                    std::string token = services.tokens.rotate(exchange.principal->user.id);
+                   services.audit.record(token_change_event(audit::event_token_rotated, exchange, services.store));
                    auto response = http::json_response(http::Status::ok, boost::json::object{{"token", token}});
                    response.set(http::beast_http::field::cache_control, "no-store");
                    return response;

@@ -6,14 +6,18 @@
 
 namespace openbar::auth {
 
-std::string AccessTokenService::current_token(std::int64_t user_id) {
+std::string AccessTokenService::current_token(std::int64_t user_id, bool* created) {
+    if (created) *created = false;
     if (auto stored = store_.find_current_token(user_id)) {
         return keys_.open(stored->sealed);
     }
     std::string token = generate_access_token();
     auto hash = keys_.lookup_hash(token);
-    auto stored = store_.create_token_if_missing(user_id, hash, keys_.seal(token));
+    auto sealed = keys_.seal(token);
+    auto stored = store_.create_token_if_missing(user_id, hash, sealed);
     // A concurrent request may have created the token first; return that one.
+    // Sealing uses a random nonce, so only this call's insert has these bytes.
+    if (created) *created = stored.sealed == sealed;
     return keys_.open(stored.sealed);
 }
 

@@ -16,8 +16,9 @@ class AccessTokenService {
 public:
     AccessTokenService(store::Store& store, const KeyRing& keys) : store_(store), keys_(keys) {}
 
-    // Returns the user's token, creating it on first use.
-    std::string current_token(std::int64_t user_id);
+    // Returns the user's token, creating it on first use; sets `*created`
+    // when this call created it.
+    std::string current_token(std::int64_t user_id, bool* created = nullptr);
 
     // Replaces the user's token and returns the new one; the old one stops
     // working at once.

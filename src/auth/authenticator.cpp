@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <spdlog/spdlog.h>
+
+#include <cstring>
 #include <memory>
 
 #include "auth/authorization_header.hpp"
@@ -22,6 +25,17 @@ AuthResult invalid_credentials() {
     return failure(AuthFailure::invalid_credentials, "invalid credentials");
 }
 
+AuthResult throttled(std::string reason, std::chrono::seconds retry_after) {
+    AuthResult result = failure(AuthFailure::throttled, std::move(reason));
+    result.retry_after = retry_after;
+    return result;
+}
+
+// No principal and no failure kind: the pipeline responds with 500.
+AuthResult internal_failure() {
+    return failure(AuthFailure::none, "authentication failed unexpectedly");
+}
+
 }  // namespace
 
 std::string_view to_string(AuthMethod method) {
@@ -31,6 +45,23 @@ std::string_view to_string(AuthMethod method) {
         case AuthMethod::access_token: return "access-token";
     }
     return "unknown";
+}
+
+Authenticator::Authenticator(store::Store& store, AccessTokenService& tokens, const PasswordHasher& hasher,
+                             WorkerPool& hash_pool, TotpService& totp, const PasswordAuthSettings& settings)
+    : store_(store),
+      tokens_(tokens),
+      hasher_(hasher),
+      hash_pool_(hash_pool),
+      totp_(totp),
+      account_throttle_(settings.account_lockout, settings.max_throttled_keys),
+      address_throttle_(settings.address_failure_limit, settings.address_failure_window, settings.max_throttled_keys),
+      cache_(settings.cache_ttl, settings.cache_max_entries) {}
+
+std::size_t Authenticator::KeyHash::operator()(const CredentialCache::Key& key) const {
+    std::size_t value;
+    std::memcpy(&value, key.data(), sizeof value);
+    return value;
 }
 
 void Authenticator::authenticate(AuthRequest request, std::function<void(AuthResult)> done) {
@@ -49,7 +80,9 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
         return;
     }
     if (auto* token = std::get_if<TokenCredentials>(&parsed)) {
-        done(authenticate_token(request, token->token, AuthMethod::token));
+        AuthResult result = authenticate_token(request, token->token, AuthMethod::token);
+        result.method = AuthMethod::token;
+        done(std::move(result));
         return;
     }
 
@@ -57,23 +90,20 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
     if (basic.user_id == access_token_user_id) {
         AuthResult result = authenticate_token(request, basic.password, AuthMethod::access_token);
         sodium_memzero(basic.password.data(), basic.password.size());
+        result.method = AuthMethod::access_token;
         done(std::move(result));
         return;
     }
 
-    // Argon2id takes tens of milliseconds: verify on the hashing pool.
-    auto shared_request = std::make_shared<AuthRequest>(std::move(request));
-    auto credentials = std::make_shared<BasicCredentials>(std::move(basic));
-    bool queued = hash_pool_.try_submit([this, shared_request, credentials, done] {
-        AuthResult result = verify_password(*shared_request, credentials->user_id, credentials->password);
-        sodium_memzero(credentials->password.data(), credentials->password.size());
+    // Every result from here on, including the overloaded one, is for this
+    // Basic attempt.
+    done = [done = std::move(done), username = basic.user_id](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
         done(std::move(result));
-    });
-    if (!queued) {
-        AuthResult result = failure(AuthFailure::overloaded, "the server is busy verifying passwords; retry shortly");
-        result.retry_after = std::chrono::seconds(1);
-        done(std::move(result));
-    }
+    };
+
+    authenticate_password(std::make_shared<AuthRequest>(std::move(request)), std::move(basic), std::move(done));
 }
 
 AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method) {
@@ -86,22 +116,150 @@ AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::st
     return result;
 }
 
-AuthResult Authenticator::verify_password(const AuthRequest& request, const std::string& username,
-                                          const std::string& password) {
-    auto user = store_.find_user(request.company.id, username);
+void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, BasicCredentials credentials,
+                                          std::function<void(AuthResult)> done) {
+    struct PasswordWiper {
+        std::string& password;
+        ~PasswordWiper() { sodium_memzero(password.data(), password.size()); }
+    } wiper{credentials.password};
+
+    // Throttling comes first and is keyed by the name as sent, so a locked
+    // account gets the same response whether or not the user exists, and
+    // costs no hash.
+    std::string account_key = std::to_string(request->company.id) + ":" + credentials.user_id;
+    auto wait = std::max(account_throttle_.locked_for(account_key), address_throttle_.locked_for(request->client_address));
+    if (wait.count() > 0) {
+        counters_.password_throttled.fetch_add(1, std::memory_order_relaxed);
+        done(throttled("too many failed password attempts; retry later or use token authentication", wait));
+        return;
+    }
+
+    // The user lookup is one indexed query, and its credential epoch
+    // catches changes made by another process, such as the CLI. The cache
+    // is searched for unknown and disabled users too (an id of 0 never
+    // matches), so a miss costs the same in every case.
+    auto key = cache_.key_for(request->company.id, credentials.user_id, credentials.password);
+    auto user = store_.find_user(request->company.id, credentials.user_id);
+    bool usable = user && user->active;
+    auto hit = cache_.find(key, usable ? user->id : 0, usable ? user->credential_epoch : 0);
+    if (hit) {
+        counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
+        account_throttle_.record_success(account_key);
+        Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt};
+        AuthResult result;
+        try {
+            result = check_second_factor(*request, std::move(principal), hit->totp_enrolled, key);
+        } catch (const store::StoreError&) {
+            throw;  // the pipeline responds with 503
+        } catch (const std::exception& error) {
+            spdlog::error("password authentication for company {} failed: {}", request->company.id, error.what());
+            result = internal_failure();
+        }
+        done(std::move(result));
+        return;
+    }
+
+    // Join a verification of the same credentials that is already running.
+    {
+        std::lock_guard lock(in_flight_mutex_);
+        auto [entry, first] = in_flight_.try_emplace(key);
+        entry->second.push_back(Waiter{request, std::move(done)});
+        if (!first) {
+            return;
+        }
+    }
+
+    // Argon2id takes tens of milliseconds: verify on the hashing pool.
+    auto password = std::make_shared<std::string>(credentials.password);
+    bool queued = hash_pool_.try_submit([this, key, account_key, user = std::move(user), password] {
+        verify_password(key, account_key, user, *password);
+        sodium_memzero(password->data(), password->size());
+    });
+    if (!queued) {
+        sodium_memzero(password->data(), password->size());
+        std::vector<Waiter> waiters;
+        {
+            std::lock_guard lock(in_flight_mutex_);
+            waiters = std::move(in_flight_[key]);
+            in_flight_.erase(key);
+        }
+        for (auto& waiter : waiters) {
+            AuthResult result = failure(AuthFailure::overloaded, "the server is busy verifying passwords; retry shortly");
+            result.retry_after = std::chrono::seconds(1);
+            waiter.done(std::move(result));
+        }
+    }
+}
+
+void Authenticator::verify_password(const CredentialCache::Key& key, const std::string& account_key,
+                                    const std::optional<store::User>& user, const std::string& password) {
     // An unknown user is verified against a dummy hash so that it costs the
     // same time as a wrong password.
     bool valid = hasher_.verify(password, user ? std::string_view(user->password_hash) : std::string_view{});
-    if (!valid || !user || !user->active) {
-        return invalid_credentials();
+    counters_.password_hash_verifications.fetch_add(1, std::memory_order_relaxed);
+    bool accepted = valid && user && user->active;
+
+    // Cached before the waiters are released, so a request arriving now
+    // finds the entry instead of starting another verification. Whether the
+    // user has TOTP is not known yet, so the entry marks it as enrolled,
+    // which makes the next request look it up.
+    if (accepted) {
+        cache_.insert(key, user->id, user->credential_epoch, true);
     }
-    return check_second_factor(request, Principal{request.company, std::move(*user), AuthMethod::basic, std::nullopt});
+    std::vector<Waiter> waiters;
+    {
+        std::lock_guard lock(in_flight_mutex_);
+        waiters = std::move(in_flight_[key]);
+        in_flight_.erase(key);
+    }
+
+    for (auto& waiter : waiters) {
+        AuthResult result;
+        try {
+            if (!accepted) {
+                record_password_failure(account_key, waiter.request->client_address);
+                result = invalid_credentials();
+            } else {
+                account_throttle_.record_success(account_key);
+                Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt};
+                result = check_second_factor(*waiter.request, std::move(principal), true, key);
+            }
+        } catch (const store::StoreError& error) {
+            spdlog::error("password authentication for company {}: database error: {}", waiter.request->company.id,
+                          error.what());
+            result = failure(AuthFailure::store_unavailable, "the database is unavailable");
+        } catch (const std::exception& error) {
+            spdlog::error("password authentication for company {} failed: {}", waiter.request->company.id,
+                          error.what());
+            result = internal_failure();
+        }
+        waiter.done(std::move(result));
+    }
 }
 
-AuthResult Authenticator::check_second_factor(const AuthRequest& request, Principal principal) {
+void Authenticator::record_password_failure(const std::string& account_key, const std::string& client_address) {
+    account_throttle_.record_failure(account_key);
+    address_throttle_.record_failure(client_address);
+}
+
+AuthResult Authenticator::check_second_factor(const AuthRequest& request, Principal principal, bool totp_enrolled,
+                                              const CredentialCache::Key& key) {
+    if (!totp_enrolled) {
+        AuthResult result;
+        result.principal = std::move(principal);
+        return result;
+    }
+
     TotpOutcome outcome = totp_.check(principal.user.id, request.totp_codes);
     switch (outcome.kind) {
-        case TotpOutcome::Kind::not_enrolled:
+        case TotpOutcome::Kind::not_enrolled: {
+            // Later requests with these credentials can skip the TOTP lookup
+            // until the epoch changes.
+            cache_.insert(key, principal.user.id, principal.user.credential_epoch, false);
+            AuthResult result;
+            result.principal = std::move(principal);
+            return result;
+        }
         case TotpOutcome::Kind::accepted: {
             AuthResult result;
             result.principal = std::move(principal);
@@ -116,12 +274,9 @@ AuthResult Authenticator::check_second_factor(const AuthRequest& request, Princi
         case TotpOutcome::Kind::reused:
             return failure(AuthFailure::totp_reused,
                            "this two-factor authentication code was already used; wait for the next code");
-        case TotpOutcome::Kind::throttled: {
-            AuthResult result = failure(AuthFailure::throttled,
-                                        "too many failed two-factor authentication codes for this user; retry later");
-            result.retry_after = outcome.retry_after;
-            return result;
-        }
+        case TotpOutcome::Kind::throttled:
+            return throttled("too many failed two-factor authentication codes for this user; retry later",
+                             outcome.retry_after);
     }
     return failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
 }

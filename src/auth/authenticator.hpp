@@ -1,12 +1,20 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "auth/access_token_service.hpp"
+#include "auth/auth_counters.hpp"
+#include "auth/authorization_header.hpp"
+#include "auth/credential_cache.hpp"
+#include "auth/failure_throttle.hpp"
 #include "auth/password_hasher.hpp"
 #include "auth/principal.hpp"
 #include "auth/totp_service.hpp"
@@ -27,6 +35,7 @@ enum class AuthFailure {
     totp_reused,
     throttled,
     overloaded,              // the password hashing queue is full
+    store_unavailable,       // the database failed during an asynchronous check
 };
 
 struct AuthResult {
@@ -34,6 +43,10 @@ struct AuthResult {
     AuthFailure failure = AuthFailure::none;
     std::string reason;                    // safe to show; never contains credentials
     std::chrono::seconds retry_after{0};   // for throttled and overloaded
+
+    // What the client tried, for the audit log; set on failures too.
+    std::optional<AuthMethod> method;      // empty when no credentials could be parsed
+    std::string username;                  // the Basic user-id; empty for token methods
 };
 
 // The parts of a request that authentication reads. Values are copied so
@@ -46,29 +59,72 @@ struct AuthRequest {
     std::string user_agent;
 };
 
-// Decides who is calling. Token credentials are checked inline; passwords
-// are verified on the hashing pool, so `done` may run on another thread.
+// Limits of Basic username-and-password authentication.
+struct PasswordAuthSettings {
+    // Consecutive failures per (company, username), known or not.
+    BackoffPolicy account_lockout{10, std::chrono::seconds(1), std::chrono::seconds(900)};
+    // Failures per client address within the window before that address
+    // gets 429 for password attempts.
+    std::size_t address_failure_limit = 100;
+    std::chrono::seconds address_failure_window{600};
+    std::size_t max_throttled_keys = 100000;
+    std::chrono::seconds cache_ttl{300};
+    std::size_t cache_max_entries = 10000;
+};
+
+// Decides who is calling. Token credentials are checked inline. A password
+// is checked inline when the verification cache has it, and otherwise on
+// the hashing pool, so `done` may run on another thread.
+//
+// Password throttling applies only to Basic with a username and password:
+// an attacker guessing one user's password must not lock out that user's
+// integrations, which send the `Token` header or Basic `access-token`.
 class Authenticator {
 public:
     Authenticator(store::Store& store, AccessTokenService& tokens, const PasswordHasher& hasher, WorkerPool& hash_pool,
-                  TotpService& totp)
-        : store_(store), tokens_(tokens), hasher_(hasher), hash_pool_(hash_pool), totp_(totp) {}
+                  TotpService& totp, const PasswordAuthSettings& settings = {});
 
     void authenticate(AuthRequest request, std::function<void(AuthResult)> done);
 
+    const AuthCounters& counters() const { return counters_; }
+
 private:
+    // A request waiting for the verification of its credentials. Requests
+    // with identical credentials that arrive while one verification runs
+    // share its result instead of hashing again.
+    struct Waiter {
+        std::shared_ptr<AuthRequest> request;
+        std::function<void(AuthResult)> done;
+    };
+    struct KeyHash {
+        std::size_t operator()(const CredentialCache::Key& key) const;
+    };
+
     AuthResult authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method);
-    AuthResult verify_password(const AuthRequest& request, const std::string& username, const std::string& password);
+    void authenticate_password(std::shared_ptr<AuthRequest> request, BasicCredentials credentials,
+                               std::function<void(AuthResult)> done);
+    void verify_password(const CredentialCache::Key& key, const std::string& account_key,
+                         const std::optional<store::User>& user, const std::string& password);
+    void record_password_failure(const std::string& account_key, const std::string& client_address);
 
     // The second factor, checked after the password and only for password
     // logins: token credentials never need a TOTP code.
-    AuthResult check_second_factor(const AuthRequest& request, Principal principal);
+    AuthResult check_second_factor(const AuthRequest& request, Principal principal, bool totp_enrolled,
+                                   const CredentialCache::Key& key);
 
     store::Store& store_;
     AccessTokenService& tokens_;
     const PasswordHasher& hasher_;
     WorkerPool& hash_pool_;
     TotpService& totp_;
+
+    BackoffThrottle account_throttle_;
+    WindowThrottle address_throttle_;
+    CredentialCache cache_;
+    AuthCounters counters_;
+
+    std::mutex in_flight_mutex_;
+    std::unordered_map<CredentialCache::Key, std::vector<Waiter>, KeyHash> in_flight_;
 };
 
 }  // namespace openbar::auth

@@ -1,7 +1,6 @@
 #include "auth/failure_throttle.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 namespace openbar::auth {
 namespace {
@@ -33,6 +32,9 @@ std::chrono::seconds BackoffThrottle::lockout_after(unsigned failures) const {
 }
 
 std::chrono::seconds BackoffThrottle::locked_for(const std::string& key) {
+    if (tracked_keys_.load(std::memory_order_relaxed) == 0) {
+        return std::chrono::seconds(0);
+    }
     Shard& shard = shard_for(key);
     auto now = clock_();
     std::lock_guard lock(shard.mutex);
@@ -51,12 +53,14 @@ void BackoffThrottle::record_failure(const std::string& key) {
     auto found = shard.entries.find(key);
     if (found == shard.entries.end()) {
         if (shard.entries.size() >= max_keys_per_shard_) {
-            std::erase_if(shard.entries, [now](const auto& item) { return item.second.locked_until <= now; });
+            auto erased = std::erase_if(shard.entries, [now](const auto& item) { return item.second.locked_until <= now; });
+            tracked_keys_.fetch_sub(erased, std::memory_order_relaxed);
         }
         if (shard.entries.size() >= max_keys_per_shard_) {
             return;
         }
         found = shard.entries.emplace(key, Entry{}).first;
+        tracked_keys_.fetch_add(1, std::memory_order_relaxed);
     }
 
     Entry& entry = found->second;
@@ -68,9 +72,12 @@ void BackoffThrottle::record_failure(const std::string& key) {
 }
 
 void BackoffThrottle::record_success(const std::string& key) {
+    if (tracked_keys_.load(std::memory_order_relaxed) == 0) {
+        return;
+    }
     Shard& shard = shard_for(key);
     std::lock_guard lock(shard.mutex);
-    shard.entries.erase(key);
+    tracked_keys_.fetch_sub(shard.entries.erase(key), std::memory_order_relaxed);
 }
 
 WindowThrottle::WindowThrottle(std::size_t limit, std::chrono::seconds window, std::size_t max_keys, SteadyClock clock)
@@ -91,6 +98,9 @@ void WindowThrottle::forget_expired(std::deque<std::chrono::steady_clock::time_p
 }
 
 std::chrono::seconds WindowThrottle::locked_for(const std::string& key) {
+    if (tracked_keys_.load(std::memory_order_relaxed) == 0) {
+        return std::chrono::seconds(0);
+    }
     Shard& shard = shard_for(key);
     auto now = clock_();
     std::lock_guard lock(shard.mutex);
@@ -119,13 +129,19 @@ void WindowThrottle::record_failure(const std::string& key) {
         if (shard.failures.size() >= max_keys_per_shard_) {
             for (auto it = shard.failures.begin(); it != shard.failures.end();) {
                 forget_expired(it->second, now);
-                it = it->second.empty() ? shard.failures.erase(it) : std::next(it);
+                if (it->second.empty()) {
+                    it = shard.failures.erase(it);
+                    tracked_keys_.fetch_sub(1, std::memory_order_relaxed);
+                } else {
+                    ++it;
+                }
             }
         }
         if (shard.failures.size() >= max_keys_per_shard_) {
             return;
         }
         found = shard.failures.emplace(key, std::deque<std::chrono::steady_clock::time_point>{}).first;
+        tracked_keys_.fetch_add(1, std::memory_order_relaxed);
     }
 
     auto& times = found->second;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -62,6 +63,9 @@ private:
     std::size_t max_keys_per_shard_;
     SteadyClock clock_;
     std::array<Shard, shard_count> shards_;
+    // Keys tracked across all shards. While it is zero, the common case,
+    // checks return without taking a lock.
+    std::atomic<std::size_t> tracked_keys_{0};
 };
 
 // Counts failures per key (a client address) in a sliding time window and
@@ -95,6 +99,7 @@ private:
     std::size_t max_keys_per_shard_;
     SteadyClock clock_;
     std::array<Shard, shard_count> shards_;
+    std::atomic<std::size_t> tracked_keys_{0};  // as in BackoffThrottle
 };
 
 }  // namespace openbar::auth

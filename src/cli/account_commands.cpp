@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "audit/audit_sink.hpp"
 #include "auth/access_token_service.hpp"
 #include "auth/authorization_header.hpp"
 #include "auth/password_hasher.hpp"
@@ -68,6 +69,7 @@ void create_user(const GlobalOptions& options, const std::string& company_name, 
         }
         throw;
     }
+    record_cli_change(*context.store, audit::event_user_created, company, username);
     std::cout << "created user " << username << " in company " << company_name << "\n";
 }
 
@@ -77,6 +79,7 @@ void set_password(const GlobalOptions& options, const std::string& company_name,
     auto user = require_user(*context.store, company, username);
     std::string password = read_password_from_stdin();
     context.store->set_password_hash(user.id, auth::PasswordHasher().hash(password));
+    record_cli_change(*context.store, audit::event_password_changed, company, username);
     std::cout << "password changed for user " << username << " in company " << company_name << "\n";
 }
 
@@ -96,7 +99,27 @@ void show_token(const GlobalOptions& options, const std::string& company_name, c
     auto company = require_company(*context.store, company_name);
     auto user = require_user(*context.store, company, username);
     auth::AccessTokenService tokens(*context.store, *context.keys);
-    std::cout << (rotate ? tokens.rotate(user.id) : tokens.current_token(user.id)) << "\n";
+
+    bool created = false;
+    std::string token = rotate ? tokens.rotate(user.id) : tokens.current_token(user.id, &created);
+    auto stored = context.store->find_current_token(user.id);
+    std::optional<std::int64_t> token_id;
+    if (stored) token_id = stored->id;
+    if (rotate || created) {
+        record_cli_change(*context.store, rotate ? audit::event_token_rotated : audit::event_token_created, company,
+                          username, token_id);
+    }
+
+    // The token alone goes to stdout, so scripts can capture it with $(...).
+    std::cout << token << "\n";
+    if (!rotate) {
+        if (stored && stored->last_used_at) {
+            std::cerr << "last used: " << *stored->last_used_at << " from " << stored->last_used_address.value_or("")
+                      << "\n";
+        } else {
+            std::cerr << "last used: never\n";
+        }
+    }
 }
 
 }  // namespace
@@ -149,7 +172,11 @@ void add_account_commands(CLI::App& app, const GlobalOptions& options) {
         command->add_option("COMPANY", arguments->company, "Company name")->required();
         command->add_option("USERNAME", arguments->username, "Username")->required();
     };
-    auto* token_show = token->add_subcommand("show", "Print the user's current token, creating it if needed");
+    auto* token_show = token->add_subcommand(
+        "show",
+        "Print the user's current token on stdout, creating it if needed, and on stderr when and from which client "
+        "address it was last used: 'last used: 2026-12-04T20:00:00Z from 203.0.113.7' or 'last used: never'. "
+        "The server records a token's last use at most once a minute per token");
     add_token_arguments(token_show);
     token_show->callback([&options, arguments] { show_token(options, arguments->company, arguments->username, false); });
     auto* token_rotate = token->add_subcommand("rotate", "Replace the user's token and print the new one");

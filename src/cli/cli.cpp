@@ -35,6 +35,7 @@ int run(int argc, char** argv) {
     add_serve_command(app, options);
     add_account_commands(app, options);
     add_totp_commands(app, options);
+    add_audit_commands(app, options);
 
     try {
         app.parse(argc, argv);

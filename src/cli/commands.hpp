@@ -10,5 +10,6 @@ namespace openbar::cli {
 void add_serve_command(CLI::App& app, const GlobalOptions& options);
 void add_account_commands(CLI::App& app, const GlobalOptions& options);
 void add_totp_commands(CLI::App& app, const GlobalOptions& options);
+void add_audit_commands(CLI::App& app, const GlobalOptions& options);
 
 }  // namespace openbar::cli

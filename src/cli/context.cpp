@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "audit/audit_sink.hpp"
 #include "cli/cli.hpp"
 
 namespace openbar::cli {
@@ -38,6 +39,18 @@ store::User require_user(store::Store& store, const store::Company& company, con
                            " --password-stdin");
     }
     return *user;
+}
+
+void record_cli_change(store::Store& store, std::string_view event_name, const store::Company& company,
+                       const std::string& username, std::optional<std::int64_t> token_id) {
+    store::AuditEvent event;
+    event.event = event_name;
+    event.company_id = company.id;
+    event.username = username;
+    event.token_id = token_id;
+    event.method = audit::method_cli;
+    event.outcome = audit::outcome_success;
+    audit::StoreAuditSink(store.audit()).record(std::move(event));
 }
 
 std::string read_password_from_stdin() {

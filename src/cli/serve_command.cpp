@@ -1,9 +1,11 @@
 #include <spdlog/spdlog.h>
 
 #include "api/services.hpp"
+#include "audit/audit_log.hpp"
 #include "auth/authenticator.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
+#include "http/forwarded.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 
@@ -37,6 +39,11 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
         throw CommandError("--tls-cert and --tls-key must be given together");
     }
+    try {
+        http::TrustedProxies checked(config.trusted_proxies);
+    } catch (const std::invalid_argument& error) {
+        throw CommandError(std::string("--trusted-proxy: ") + error.what());
+    }
 
     spdlog::info("openbar starting: database {}", options.database_url.substr(0, options.database_url.find(':')));
     auto context = Context::open(options);
@@ -44,21 +51,40 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     auth::PasswordHasher hasher;
     auth::WorkerPool hash_pool(config.hash_threads, config.hash_queue_limit);
     auth::AccessTokenService tokens(*context.store, *context.keys);
+    // Constructed before the parts that record into it, and stopped after them.
+    audit::AuditLog::Options audit_options;
+    audit_options.flush_interval = config.audit_flush_interval;
+    audit_options.queue_limit = config.audit_queue_limit;
+    audit_options.retention_days = config.audit_retention_days;
+    audit::AuditLog audit_log(context.store->audit(), audit_options);
+
     auth::TotpService totp(*context.store, *context.keys, auth::TotpVerifier(auth::system_unix_clock()),
                            auth::BackoffPolicy{config.totp_lockout_failures, config.totp_first_lockout,
                                                config.totp_max_lockout},
                            config.throttle_max_tracked_keys);
-    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool, totp);
+    auth::PasswordAuthSettings password_settings;
+    password_settings.account_lockout = {config.password_lockout_failures, config.password_first_lockout,
+                                         config.password_max_lockout};
+    password_settings.address_failure_limit = config.address_failure_limit;
+    password_settings.address_failure_window = config.address_failure_window;
+    password_settings.max_throttled_keys = config.throttle_max_tracked_keys;
+    password_settings.cache_ttl = config.basic_cache_ttl;
+    password_settings.cache_max_entries = config.basic_cache_max_entries;
+    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool, totp, password_settings);
 
     http::Router router;
-    api::Services services{config, *context.store, tokens};
+    api::Services services{config, *context.store, tokens, audit_log, &authenticator.counters()};
     api::register_routes(router, services);
 
-    http::Pipeline pipeline(config, *context.store, authenticator, router);
+    http::Pipeline pipeline(config, *context.store, authenticator, router, audit_log);
     http::Server server(config, pipeline);
     server.bind();
     server.run();
+
+    // Password checks still queued may record audit events, so the audit
+    // log stops last and writes whatever they left.
     hash_pool.stop();
+    audit_log.stop();
 }
 
 }  // namespace
@@ -71,8 +97,13 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         long long body_timeout = 120;
         long long write_timeout = 60;
         long long shutdown_grace = 10;
+        long long password_first_lockout = 1;
+        long long password_max_lockout = 900;
+        long long address_failure_window = 600;
+        long long basic_cache_ttl = 300;
         long long totp_first_lockout = 30;
         long long totp_max_lockout = 900;
+        long long audit_flush_interval_ms = 1000;
     };
     auto arguments = std::make_shared<Arguments>();
     auto& config = arguments->config;
@@ -112,6 +143,34 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
                               "Password checks waiting for a hashing thread before new ones get 503")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();
+    serve_command->add_option("--password-lockout-failures", config.password_lockout_failures,
+                              "Consecutive failed passwords for an account before its password attempts get 429")
+        ->check(CLI::Range(1u, 1000000u))
+        ->capture_default_str();
+    serve_command->add_option("--password-first-lockout", arguments->password_first_lockout,
+                              "Seconds of the first password lockout; each further failure doubles it")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--password-max-lockout", arguments->password_max_lockout,
+                              "Longest password lockout, in seconds")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--address-failure-limit", config.address_failure_limit,
+                              "Failed passwords from one client address within the window before it gets 429")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    serve_command->add_option("--address-failure-window", arguments->address_failure_window,
+                              "Seconds over which failed passwords per client address are counted")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--basic-cache-ttl", arguments->basic_cache_ttl,
+                              "Seconds a verified Basic username and password stays cached (0: no cache)")
+        ->check(CLI::Range(0, 86400))
+        ->capture_default_str();
+    serve_command->add_option("--basic-cache-max-entries", config.basic_cache_max_entries,
+                              "Verified Basic credentials kept in the cache at most (0: no cache)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
+        ->capture_default_str();
     serve_command->add_option("--totp-lockout-failures", config.totp_lockout_failures,
                               "Consecutive failed TOTP codes for a user before its code attempts get 429")
         ->check(CLI::Range(1u, 1000u))
@@ -130,6 +189,24 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
     serve_command->add_option("--tls-cert", config.tls_cert_file, "PEM certificate chain; serves HTTPS with --tls-key")
         ->check(CLI::ExistingFile);
     serve_command->add_option("--tls-key", config.tls_key_file, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+    serve_command->add_option("--trusted-proxy", config.trusted_proxies,
+                              "CIDR block (or address) of a reverse proxy whose X-Forwarded-For and "
+                              "X-Forwarded-Proto are believed; repeatable. From other peers both are ignored")
+        ->take_all()
+        ->allow_extra_args(false);
+    serve_command->add_option("--audit-retention-days", config.audit_retention_days,
+                              "Days to keep audit rows; older ones are deleted at start and every hour")
+        ->check(CLI::Range(1u, 36500u))
+        ->capture_default_str();
+    serve_command->add_option("--audit-flush-interval-ms", arguments->audit_flush_interval_ms,
+                              "Milliseconds between batched writes of the audit log (also written at shutdown)")
+        ->check(CLI::Range(10, 3600 * 1000))
+        ->capture_default_str();
+    serve_command->add_option("--audit-queue-limit", config.audit_queue_limit,
+                              "Audit events (and token use counters) waiting for a write; more are dropped and "
+                              "counted in a warning")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
+        ->capture_default_str();
 
     serve_command->callback([&options, arguments] {
         auto config = arguments->config;
@@ -137,8 +214,13 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         config.body_timeout = std::chrono::seconds(arguments->body_timeout);
         config.write_timeout = std::chrono::seconds(arguments->write_timeout);
         config.shutdown_grace = std::chrono::seconds(arguments->shutdown_grace);
+        config.password_first_lockout = std::chrono::seconds(arguments->password_first_lockout);
+        config.password_max_lockout = std::chrono::seconds(arguments->password_max_lockout);
+        config.address_failure_window = std::chrono::seconds(arguments->address_failure_window);
+        config.basic_cache_ttl = std::chrono::seconds(arguments->basic_cache_ttl);
         config.totp_first_lockout = std::chrono::seconds(arguments->totp_first_lockout);
         config.totp_max_lockout = std::chrono::seconds(arguments->totp_max_lockout);
+        config.audit_flush_interval = std::chrono::milliseconds(arguments->audit_flush_interval_ms);
         serve(options, config, arguments->listen);
     });
 }

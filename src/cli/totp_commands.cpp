@@ -5,6 +5,7 @@
 
 #include "auth/totp.hpp"
 #include "auth/totp_service.hpp"
+#include "audit/audit_sink.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 
@@ -79,6 +80,7 @@ void enable_totp(const GlobalOptions& options, const std::string& company_name, 
     auth::TotpService totp(*context.store, *context.keys, auth::TotpVerifier(auth::system_unix_clock()),
                            auth::BackoffPolicy{}, 1);
     auto recovery_codes = totp.enable(user.id, secret);
+    record_cli_change(*context.store, audit::event_totp_enabled, company, username);
     std::string uri = auth::totp::provisioning_uri(secret, totp_issuer, username + "@" + company_name);
 
     std::cout << "TOTP enabled for user " << username << " in company " << company_name << ".\n"
@@ -96,6 +98,7 @@ void disable_totp(const GlobalOptions& options, const std::string& company_name,
     auto company = require_company(*context.store, company_name);
     auto user = require_user(*context.store, company, username);
     if (context.store->totp().disable_totp(user.id)) {
+        record_cli_change(*context.store, audit::event_totp_disabled, company, username);
         std::cout << "TOTP disabled for user " << username << " in company " << company_name << "\n";
     } else {
         std::cout << "TOTP was not enabled for user " << username << " in company " << company_name << "\n";

@@ -29,6 +29,23 @@ struct ServerConfig {
     unsigned hash_threads = 0;                  // 0 means the number of cores
     std::size_t hash_queue_limit = 256;
 
+    // Password throttling, for Basic with a username and password only.
+    // Consecutive failures per (company, username) before its password
+    // attempts get 429; the lockout starts at first_lockout and doubles
+    // with each further failure up to max_lockout.
+    unsigned password_lockout_failures = 10;
+    std::chrono::seconds password_first_lockout{1};
+    std::chrono::seconds password_max_lockout{900};
+    // A client address with more than address_failure_limit failed
+    // passwords within address_failure_window gets 429 for passwords.
+    std::size_t address_failure_limit = 100;
+    std::chrono::seconds address_failure_window{600};
+
+    // Successful Basic verifications kept in memory, so repeated requests
+    // skip argon2id. 0 for either turns the cache off.
+    std::chrono::seconds basic_cache_ttl{300};
+    std::size_t basic_cache_max_entries = 10000;
+
     // Failed TOTP codes per user before code attempts get 429, and the
     // lockout that follows: first_lockout, doubling with each further
     // failure up to max_lockout.
@@ -42,7 +59,13 @@ struct ServerConfig {
     // TLS (both set, or neither).
     std::string tls_cert_file;
     std::string tls_key_file;
+    // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed.
     std::vector<std::string> trusted_proxies;   // CIDR blocks
+
+    // Audit log: rows are written in batches off the request path.
+    unsigned audit_retention_days = 90;
+    std::chrono::milliseconds audit_flush_interval{1000};
+    std::size_t audit_queue_limit = 100000;     // queued events; more are dropped and counted
 };
 
 }  // namespace openbar::config

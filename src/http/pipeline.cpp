@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include "auth/authorization_header.hpp"
 #include "http/api_error.hpp"
 #include "http/tenant.hpp"
 
@@ -16,6 +17,30 @@ std::vector<std::string> header_values(const Request& request, std::string_view 
         values.emplace_back(it->value());
     }
     return values;
+}
+
+// The audit reason code of a failure: the same code the response carries.
+std::string_view audit_reason(auth::AuthFailure failure) {
+    using auth::AuthFailure;
+    switch (failure) {
+        case AuthFailure::none: return "";
+        case AuthFailure::missing_credentials: return "not_authenticated";
+        case AuthFailure::duplicate_header: return "duplicate_authorization";
+        case AuthFailure::malformed_credentials: return "malformed_credentials";
+        case AuthFailure::invalid_credentials: return "authentication_failed";
+        case AuthFailure::totp_required: return "totp_required";
+        case AuthFailure::totp_invalid: return "totp_invalid";
+        case AuthFailure::totp_reused: return "totp_reused";
+        case AuthFailure::throttled: return "throttled";
+        case AuthFailure::overloaded: return "overloaded";
+    }
+    return "unknown";
+}
+
+std::string user_agent_of(const Request& request) {
+    auto agent = request.find(beast_http::field::user_agent);
+    // Header values may hold bytes that are not UTF-8; the audit log keeps text.
+    return agent == request.end() ? std::string() : auth::decode_utf8_or_latin1(agent->value());
 }
 
 ApiError not_found_error() {
@@ -57,6 +82,8 @@ Response auth_failure_response(const auth::AuthResult& result, const std::string
         case AuthFailure::overloaded:
             return error_response(ApiError(ErrorKind::unavailable, "overloaded", result.reason)
                                       .with_header("Retry-After", retry_after));
+        case AuthFailure::store_unavailable:
+            return error_response(ApiError(ErrorKind::unavailable, "database_unavailable", result.reason));
         case AuthFailure::none:
             break;
     }
@@ -77,9 +104,40 @@ std::optional<store::Company> Pipeline::find_company(const std::string& name) {
     return company;
 }
 
+void Pipeline::record_authentication(const Exchange& exchange, const auth::AuthResult& result) {
+    // Successful token requests are the bulk of all traffic, so they are
+    // only counted; every other decision gets its own row.
+    const auth::Principal* principal = result.principal ? &*result.principal : nullptr;
+    if (principal && principal->token_id) {
+        audit_.record_token_use(audit::TokenUse{*principal->token_id, principal->company.id, principal->user.username,
+                                                std::string(auth::to_string(principal->method)),
+                                                exchange.client_address, user_agent_of(exchange.request)});
+        return;
+    }
+
+    store::AuditEvent event;
+    event.event = audit::event_authentication;
+    event.company_id = exchange.company->id;
+    event.client_address = exchange.client_address;
+    event.user_agent = user_agent_of(exchange.request);
+    if (principal) {
+        event.username = principal->user.username;
+        event.method = auth::to_string(principal->method);
+        event.outcome = audit::outcome_success;
+    } else {
+        event.username = result.username;
+        if (result.method) event.method = auth::to_string(*result.method);
+        event.outcome = audit::outcome_failure;
+        event.reason = audit_reason(result.failure);
+    }
+    audit_.record(std::move(event));
+}
+
 void Pipeline::admit(Exchange& exchange, Continue next) {
     try {
         Request& request = exchange.request;
+
+        apply_forwarded_headers(trusted_proxies_, exchange);
 
         // Target: origin-form only ("/path?query").
         auto target = boost::urls::parse_origin_form(request.target());
@@ -131,7 +189,8 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
             auth_request.user_agent = std::string(agent->value());
         }
         std::string realm = exchange.company->name;
-        authenticator_.authenticate(std::move(auth_request), [&exchange, next, realm](auth::AuthResult result) {
+        authenticator_.authenticate(std::move(auth_request), [this, &exchange, next, realm](auth::AuthResult result) {
+            record_authentication(exchange, result);
             if (!result.principal) {
                 next(auth_failure_response(result, realm));
                 return;

@@ -6,25 +6,33 @@
 #include <string>
 #include <unordered_map>
 
+#include "audit/audit_sink.hpp"
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "http/exchange.hpp"
+#include "http/forwarded.hpp"
 #include "http/router.hpp"
 #include "store/store.hpp"
 
 namespace openbar::http {
 
 // The steps every request goes through once its header has arrived, in
-// order: parse the target, resolve the tenant, match the route, check the
+// order: resolve the client address, parse the target, resolve the tenant, match the route, check the
 // method, authenticate; then, once the body has arrived, run the handler.
 // Every failure becomes an ApiError rendered by error_response().
 class Pipeline {
 public:
     using Continue = std::function<void(std::optional<Response>)>;
 
+    // Throws std::invalid_argument when config.trusted_proxies holds an invalid block.
     Pipeline(const config::ServerConfig& config, store::Store& store, auth::Authenticator& authenticator,
-             const Router& router)
-        : config_(config), store_(store), authenticator_(authenticator), router_(router) {}
+             const Router& router, audit::AuditSink& audit)
+        : config_(config),
+          store_(store),
+          authenticator_(authenticator),
+          router_(router),
+          audit_(audit),
+          trusted_proxies_(config.trusted_proxies) {}
 
     // Runs the header steps. Calls `next` exactly once, possibly on another
     // thread: with a response when the request ends before its body is read,
@@ -38,11 +46,14 @@ public:
 
 private:
     std::optional<store::Company> find_company(const std::string& name);
+    void record_authentication(const Exchange& exchange, const auth::AuthResult& result);
 
     const config::ServerConfig& config_;
     store::Store& store_;
     auth::Authenticator& authenticator_;
     const Router& router_;
+    audit::AuditSink& audit_;
+    const TrustedProxies trusted_proxies_;
 
     // Companies are never deleted or renamed, so a found one can be cached
     // for the life of the process. Misses are not cached, so a company

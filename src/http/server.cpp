@@ -22,6 +22,12 @@ Server::Server(const config::ServerConfig& config, Pipeline& pipeline)
                           net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
                           net::ssl::context::single_dh_use);
         SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
+        // TLS 1.2 suites limited to ECDHE key exchange (forward secrecy) with
+        // AEAD ciphers; TLS 1.3 suites are configured separately and all qualify.
+        SSL_CTX_set_cipher_list(tls_->native_handle(),
+                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
         try {
             tls_->use_certificate_chain_file(config_.tls_cert_file);
             tls_->use_private_key_file(config_.tls_key_file, net::ssl::context::pem);

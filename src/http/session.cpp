@@ -227,8 +227,11 @@ void Session<Stream>::send(Response response, bool close_after) {
     response.keep_alive(!close);
     response.prepare_payload();
     if (exchange_) {
-        spdlog::debug("{} {} {} -> {}", client_address_, std::string(exchange_->request.method_string()),
-                      exchange_->path, response.result_int());
+        // The client address and scheme are the ones X-Forwarded-For and
+        // X-Forwarded-Proto gave when the peer is a trusted proxy.
+        spdlog::debug("{} {} {} over {} -> {}", exchange_->client_address,
+                      std::string(exchange_->request.method_string()), exchange_->path,
+                      exchange_->secure ? "https" : "http", response.result_int());
     }
 
     response_ = std::make_unique<Response>(std::move(response));

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/audit_store.hpp"
 #include "store/record_store.hpp"
 #include "store/totp_store.hpp"
 
@@ -98,6 +99,8 @@ public:
 
     // TOTP secrets, replay state and recovery codes.
     virtual TotpStore& totp() = 0;
+    // The audit log and token use.
+    virtual AuditStore& audit() = 0;
 };
 
 // Opens the database named by `url` (`sqlite:PATH`) and applies pending

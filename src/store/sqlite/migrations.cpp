@@ -65,6 +65,27 @@ constexpr Migration migrations[] = {
             PRIMARY KEY (user_id, code_hash)
         );
     )sql"},
+    {6, "audit log", R"sql(
+        CREATE TABLE audit_events (
+            id INTEGER PRIMARY KEY,
+            occurred_at TEXT NOT NULL,
+            event TEXT NOT NULL,
+            company_id INTEGER REFERENCES companies(id),
+            username TEXT NOT NULL DEFAULT '',
+            token_id INTEGER,
+            method TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            client_address TEXT NOT NULL DEFAULT '',
+            user_agent TEXT NOT NULL DEFAULT '',
+            count INTEGER NOT NULL DEFAULT 1,
+            -- Set only on rows that count a token's successful requests in
+            -- one minute, so later batches of that minute add to the row.
+            aggregate_key TEXT UNIQUE
+        );
+        CREATE INDEX audit_events_by_time ON audit_events (occurred_at);
+        CREATE INDEX audit_events_by_company ON audit_events (company_id, occurred_at);
+    )sql"},
 };
 
 }  // namespace

@@ -30,7 +30,8 @@ AccessTokenRecord read_token(Statement& statement) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::string path) : pool_(std::move(path)), records_(pool_), totp_(pool_) {}
+SqliteStore::SqliteStore(std::string path)
+    : pool_(std::move(path)), records_(pool_), totp_(pool_), audit_(pool_) {}
 
 void SqliteStore::ping() {
     auto connection = pool_.lease();

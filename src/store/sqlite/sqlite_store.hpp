@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/sqlite_audit_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/sqlite/sqlite_totp_store.hpp"
 #include "store/store.hpp"
@@ -34,6 +35,7 @@ public:
 
     RecordStore& records() override { return records_; }
     TotpStore& totp() override { return totp_; }
+    AuditStore& audit() override { return audit_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
@@ -41,6 +43,7 @@ private:
     ConnectionPool pool_;
     SqliteRecordStore records_;
     SqliteTotpStore totp_;
+    SqliteAuditStore audit_;
 };
 
 }  // namespace openbar::store::sqlite

@@ -1,0 +1,79 @@
+#include "auth/credential_cache.hpp"
+
+#include <gtest/gtest.h>
+
+namespace openbar::auth {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct FakeClock {
+    std::chrono::steady_clock::time_point now{std::chrono::hours(1000)};
+    SteadyClock function() {
+        return [this] { return now; };
+    }
+};
+
+TEST(CredentialCache, KeySeparatesFields) {
+    CredentialCache cache(300s, 100);
+    EXPECT_EQ(cache.key_for(1, "bob", "pw"), cache.key_for(1, "bob", "pw"));
+    EXPECT_NE(cache.key_for(1, "bob", "pw"), cache.key_for(2, "bob", "pw"));
+    EXPECT_NE(cache.key_for(1, "bob", "pw"), cache.key_for(1, "bob", "pW"));
+    EXPECT_NE(cache.key_for(1, "ab", "c"), cache.key_for(1, "a", "bc"));
+}
+
+TEST(CredentialCache, KeyDiffersPerInstance) {
+    CredentialCache first(300s, 100);
+    CredentialCache second(300s, 100);
+    EXPECT_NE(first.key_for(1, "bob", "pw"), second.key_for(1, "bob", "pw"));
+}
+
+TEST(CredentialCache, FindsMatchingEpochOnly) {
+    CredentialCache cache(300s, 100);
+    auto key = cache.key_for(1, "bob", "pw");
+    cache.insert(key, 7, 3, false);
+    auto hit = cache.find(key, 7, 3);
+    ASSERT_TRUE(hit);
+    EXPECT_FALSE(hit->totp_enrolled);
+    EXPECT_FALSE(cache.find(key, 7, 4));
+    EXPECT_FALSE(cache.find(key, 8, 3));
+    EXPECT_FALSE(cache.find(cache.key_for(1, "bob", "other"), 7, 3));
+}
+
+TEST(CredentialCache, EntriesExpire) {
+    FakeClock clock;
+    CredentialCache cache(300s, 100, clock.function());
+    auto key = cache.key_for(1, "bob", "pw");
+    cache.insert(key, 7, 3, false);
+    clock.now += 299s;
+    EXPECT_TRUE(cache.find(key, 7, 3));
+    clock.now += 1s;
+    EXPECT_FALSE(cache.find(key, 7, 3));
+}
+
+TEST(CredentialCache, StaysWithinEntryLimit) {
+    // 16 shards of one entry each: at most 16 of the 200 entries remain.
+    CredentialCache cache(300s, 16);
+    std::vector<CredentialCache::Key> keys;
+    for (int i = 0; i < 200; ++i) {
+        keys.push_back(cache.key_for(1, "user" + std::to_string(i), "pw"));
+        cache.insert(keys.back(), i, 1, false);
+    }
+    int found = 0;
+    for (int i = 0; i < 200; ++i) {
+        found += cache.find(keys[i], i, 1) ? 1 : 0;
+    }
+    EXPECT_LE(found, 16);
+    EXPECT_GE(found, 1);
+    EXPECT_TRUE(cache.find(keys.back(), 199, 1));
+}
+
+TEST(CredentialCache, ZeroLimitDisables) {
+    CredentialCache cache(300s, 0);
+    auto key = cache.key_for(1, "bob", "pw");
+    cache.insert(key, 7, 3, false);
+    EXPECT_FALSE(cache.find(key, 7, 3));
+}
+
+}  // namespace
+}  // namespace openbar::auth
