@@ -42,11 +42,11 @@ void token_lookup_hash(benchmark::State& state) {
 BENCHMARK(token_lookup_hash);
 
 // A database in a fresh temporary directory with one company, one user and
-// that user's token; removed when the benchmark ends.
+// that user's token. The directory is removed when the benchmark ends.
 class TokenDatabase {
 public:
     TokenDatabase() : keys_(test_key_ring()) {
-        // Each benchmark run opens a new database; its migration log lines are noise here.
+        // Each benchmark run opens a new database, and its migration log lines are noise here.
         spdlog::set_level(spdlog::level::warn);
         directory_ = std::filesystem::temp_directory_path() / ("openbar-bench-" + std::to_string(getpid()));
         std::filesystem::create_directories(directory_);
