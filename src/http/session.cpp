@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -237,8 +238,33 @@ void Session<Stream>::send(Response response, bool close_after) {
     response_ = std::make_unique<Response>(std::move(response));
     response_header_ = serialize_header(*response_);
     std::array<net::const_buffer, 2> wire{net::buffer(response_header_), net::buffer(response_->body())};
+
+    std::size_t written = 0;
+    if constexpr (!is_tls(static_cast<Stream*>(nullptr))) {
+        // A reply usually fits in the socket's send buffer: write it now,
+        // without a trip through the reactor and the stream's write timer.
+        // The socket is non-blocking, so a full send buffer returns
+        // would_block instead of stalling this thread.
+        beast::error_code error;
+        auto& socket = tcp_layer(stream_).socket();
+        socket.non_blocking(true, error);
+        if (!error) written = socket.write_some(wire, error);
+        if (error && error != net::error::would_block) {
+            on_write(error, close);
+            return;
+        }
+        if (written == beast::buffer_bytes(wire)) {
+            // Continue from the queue, not from inside the request's call stack.
+            net::post(stream_.get_executor(), [self = self(), close] { self->on_write({}, close); });
+            return;
+        }
+    }
+
+    // The rest of the response waits for the client under the write timeout.
+    beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(wire);
+    rest.consume(written);
     tcp_layer(stream_).expires_after(server_.config().write_timeout);
-    net::async_write(stream_, wire, [self = self(), close](beast::error_code error, std::size_t) {
+    net::async_write(stream_, rest, [self = self(), close](beast::error_code error, std::size_t) {
         self->on_write(error, close);
     });
 }
