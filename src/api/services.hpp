@@ -25,6 +25,7 @@ void register_routes(http::Router& router, Services& services);
 void register_health_routes(http::Router& router, Services& services);
 void register_auth_routes(http::Router& router, Services& services);
 void register_upload_routes(http::Router& router, Services& services);
+void register_read_routes(http::Router& router, Services& services);
 void register_metrics_routes(http::Router& router, Services& services);
 
 }  // namespace openbar::api

@@ -217,8 +217,9 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
         AuthResult result;
         try {
             if (!accepted) {
-                record_password_failure(account_key, waiter.request->client_address);
+                bool locked = record_password_failure(account_key, waiter.request->client_address);
                 result = invalid_credentials();
+                result.throttling_started = locked;
             } else {
                 account_throttle_.record_success(account_key);
                 Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt};
@@ -237,9 +238,10 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
     }
 }
 
-void Authenticator::record_password_failure(const std::string& account_key, const std::string& client_address) {
-    account_throttle_.record_failure(account_key);
-    address_throttle_.record_failure(client_address);
+bool Authenticator::record_password_failure(const std::string& account_key, const std::string& client_address) {
+    bool account_locked = account_throttle_.record_failure(account_key);
+    bool address_locked = address_throttle_.record_failure(client_address);
+    return account_locked || address_locked;
 }
 
 AuthResult Authenticator::check_second_factor(const AuthRequest& request, Principal principal, bool totp_enrolled,
@@ -269,11 +271,17 @@ AuthResult Authenticator::check_second_factor(const AuthRequest& request, Princi
             return failure(AuthFailure::totp_required,
                            "this user has two-factor authentication enabled: send the current code in the "
                            "Custobar-TOTP-Code header, or use token authentication");
-        case TotpOutcome::Kind::invalid:
-            return failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
-        case TotpOutcome::Kind::reused:
-            return failure(AuthFailure::totp_reused,
-                           "this two-factor authentication code was already used; wait for the next code");
+        case TotpOutcome::Kind::invalid: {
+            AuthResult result = failure(AuthFailure::totp_invalid, "the two-factor authentication code is invalid");
+            result.throttling_started = outcome.throttling_started;
+            return result;
+        }
+        case TotpOutcome::Kind::reused: {
+            AuthResult result = failure(AuthFailure::totp_reused,
+                                        "this two-factor authentication code was already used; wait for the next code");
+            result.throttling_started = outcome.throttling_started;
+            return result;
+        }
         case TotpOutcome::Kind::throttled:
             return throttled("too many failed two-factor authentication codes for this user; retry later",
                              outcome.retry_after);

@@ -47,6 +47,7 @@ struct AuthResult {
     // What the client tried, for the audit log; set on failures too.
     std::optional<AuthMethod> method;      // empty when no credentials could be parsed
     std::string username;                  // the Basic user-id; empty for token methods
+    bool throttling_started = false;       // this failure started a lockout (audited)
 };
 
 // The parts of a request that authentication reads. Values are copied so
@@ -105,7 +106,8 @@ private:
                                std::function<void(AuthResult)> done);
     void verify_password(const CredentialCache::Key& key, const std::string& account_key,
                          const std::optional<store::User>& user, const std::string& password);
-    void record_password_failure(const std::string& account_key, const std::string& client_address);
+    // Counts a failed password; returns true when that started a lockout.
+    bool record_password_failure(const std::string& account_key, const std::string& client_address);
 
     // The second factor, checked after the password and only for password
     // logins: token credentials never need a TOTP code.

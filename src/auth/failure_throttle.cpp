@@ -45,7 +45,7 @@ std::chrono::seconds BackoffThrottle::locked_for(const std::string& key) {
     return round_up_seconds(found->second.locked_until - now);
 }
 
-void BackoffThrottle::record_failure(const std::string& key) {
+bool BackoffThrottle::record_failure(const std::string& key) {
     Shard& shard = shard_for(key);
     auto now = clock_();
     std::lock_guard lock(shard.mutex);
@@ -57,18 +57,20 @@ void BackoffThrottle::record_failure(const std::string& key) {
             tracked_keys_.fetch_sub(erased, std::memory_order_relaxed);
         }
         if (shard.entries.size() >= max_keys_per_shard_) {
-            return;
+            return false;
         }
         found = shard.entries.emplace(key, Entry{}).first;
         tracked_keys_.fetch_add(1, std::memory_order_relaxed);
     }
 
     Entry& entry = found->second;
+    bool was_locked = entry.locked_until > now;
     ++entry.failures;
     auto lockout = lockout_after(entry.failures);
     if (lockout.count() > 0) {
         entry.locked_until = now + lockout;
     }
+    return lockout.count() > 0 && !was_locked;
 }
 
 void BackoffThrottle::record_success(const std::string& key) {
@@ -119,7 +121,7 @@ std::chrono::seconds WindowThrottle::locked_for(const std::string& key) {
     return round_up_seconds(release - now);
 }
 
-void WindowThrottle::record_failure(const std::string& key) {
+bool WindowThrottle::record_failure(const std::string& key) {
     Shard& shard = shard_for(key);
     auto now = clock_();
     std::lock_guard lock(shard.mutex);
@@ -138,7 +140,7 @@ void WindowThrottle::record_failure(const std::string& key) {
             }
         }
         if (shard.failures.size() >= max_keys_per_shard_) {
-            return;
+            return false;
         }
         found = shard.failures.emplace(key, std::deque<std::chrono::steady_clock::time_point>{}).first;
         tracked_keys_.fetch_add(1, std::memory_order_relaxed);
@@ -146,11 +148,13 @@ void WindowThrottle::record_failure(const std::string& key) {
 
     auto& times = found->second;
     forget_expired(times, now);
+    bool was_over = times.size() > limit_;
     times.push_back(now);
     // Only the newest limit + 1 times matter for the decision.
     while (times.size() > limit_ + 1) {
         times.pop_front();
     }
+    return times.size() > limit_ && !was_over;
 }
 
 }  // namespace openbar::auth

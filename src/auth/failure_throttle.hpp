@@ -40,7 +40,8 @@ public:
     // Partial seconds are rounded up, so the value suits Retry-After.
     std::chrono::seconds locked_for(const std::string& key);
 
-    void record_failure(const std::string& key);
+    // Returns true when this failure starts a lockout of a key that was not locked.
+    bool record_failure(const std::string& key);
     void record_success(const std::string& key);
 
 private:
@@ -81,7 +82,8 @@ public:
     // window, or zero when it is not over the limit.
     std::chrono::seconds locked_for(const std::string& key);
 
-    void record_failure(const std::string& key);
+    // Returns true when this failure takes the key over the limit.
+    bool record_failure(const std::string& key);
 
 private:
     struct Shard {

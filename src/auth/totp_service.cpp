@@ -48,13 +48,13 @@ TotpOutcome TotpService::check(std::int64_t user_id, const std::vector<std::stri
         return {TotpOutcome::Kind::throttled, wait};
     }
 
-    TotpOutcome::Kind kind = verify(user_id, *credential, codes);
-    if (kind == TotpOutcome::Kind::accepted) {
+    TotpOutcome outcome{verify(user_id, *credential, codes)};
+    if (outcome.kind == TotpOutcome::Kind::accepted) {
         throttle_.record_success(throttle_key);
     } else {
-        throttle_.record_failure(throttle_key);
+        outcome.throttling_started = throttle_.record_failure(throttle_key);
     }
-    return {kind};
+    return outcome;
 }
 
 TotpOutcome::Kind TotpService::verify(std::int64_t user_id, const store::TotpCredential& credential,

@@ -27,6 +27,7 @@ struct TotpOutcome {
     };
     Kind kind = Kind::not_enrolled;
     std::chrono::seconds retry_after{0};  // for throttled
+    bool throttling_started = false;      // this failure locked the user out of codes
 };
 
 // Enrols users in TOTP and checks their codes. Secrets are sealed with the

@@ -120,6 +120,17 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
     serve_command->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body, in bytes (413 above)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))
         ->capture_default_str();
+    serve_command->add_option("--max-json-depth", config.max_json_depth,
+                              "Deepest nesting of arrays and objects in a JSON body (400 above)")
+        // SQLite 3.40's JSON functions treat a document nested deeper than
+        // 2000 levels as invalid (checked with json_valid), so stored records
+        // must stay well below that to remain filterable.
+        ->check(CLI::Range(std::size_t{2}, std::size_t{1000}))
+        ->capture_default_str();
+    serve_command->add_option("--max-read-limit", config.max_read_limit,
+                              "Largest `limit` of a read from /api/data/, in records")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
     serve_command->add_option("--max-connections", config.max_connections, "Open connections before new ones get 503")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();

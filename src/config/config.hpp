@@ -19,6 +19,10 @@ struct ServerConfig {
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 32 * 1024 * 1024;
     std::size_t max_connections = 10000;
+    // Arrays and objects nested in a JSON body (400 above).
+    std::size_t max_json_depth = 64;
+    // Records that one read of /api/data/ may request with `limit`.
+    std::size_t max_read_limit = 10000;
     std::chrono::seconds header_timeout{30};    // idle keep-alive wait included
     std::chrono::seconds body_timeout{120};
     std::chrono::seconds write_timeout{60};

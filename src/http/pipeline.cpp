@@ -5,6 +5,7 @@
 
 #include "auth/authorization_header.hpp"
 #include "http/api_error.hpp"
+#include "http/content_encoding.hpp"
 #include "http/tenant.hpp"
 
 namespace openbar::http {
@@ -130,7 +131,15 @@ void Pipeline::record_authentication(const Exchange& exchange, const auth::AuthR
         event.outcome = audit::outcome_failure;
         event.reason = audit_reason(result.failure);
     }
+    std::optional<store::AuditEvent> lockout;
+    if (result.throttling_started) {
+        lockout = event;
+        lockout->event = audit::event_throttling_started;
+        lockout->reason = result.failure == auth::AuthFailure::invalid_credentials ? "password_failures"
+                                                                                    : "totp_failures";
+    }
     audit_.record(std::move(event));
+    if (lockout) audit_.record(std::move(*lockout));
 }
 
 void Pipeline::admit(Exchange& exchange, Continue next) {
@@ -209,6 +218,7 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
 Response Pipeline::handle(Exchange& exchange) {
     try {
         const Handler& handler = exchange.route->methods.at(exchange.request.method());
+        decode_content_encoding(exchange.request, config_.max_body_bytes);
         return handler(exchange);
     } catch (const ApiError& error) {
         return error_response(error);

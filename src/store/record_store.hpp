@@ -1,38 +1,96 @@
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace openbar::store {
 
-// One record of an upload: the identity key and the fields to merge into
-// what is stored. A field whose value is an empty string is removed.
-struct RecordWrite {
-    std::string key;
-    boost::json::object fields;
+// The kinds of customer data record. The numeric values are stored in the
+// database and must never change.
+enum class RecordType : std::int64_t {
+    customers = 1,
+    products = 2,
+    sales = 3,
+    events = 4,
+    shops = 5,
 };
+
+// The plural name used in URLs and bodies ("customers"); nothing for an unknown name.
+std::optional<RecordType> record_type_from_name(std::string_view name);
+std::string_view record_type_name(RecordType type);
+
+// One record of an upload, already validated and normalized.
+struct RecordWrite {
+    // The identity of the stored record this merges into. Nothing appends a
+    // new record (events).
+    std::optional<std::string> key;
+
+    // Records with the same non-empty group share every field whose name
+    // starts with `group_field_prefix`: a change to one of them is copied to
+    // the others (the sale-level fields of a sale's line rows).
+    std::string group;
+
+    boost::json::object set;                  // fields to add or replace
+    std::vector<std::string> remove;          // fields to delete
+    // Values to add to a stored list field, skipping those already present.
+    std::vector<std::pair<std::string, boost::json::array>> list_additions;
+};
+
+// Fields shared by all records of a group.
+inline constexpr std::string_view group_field_prefix = "sale_";
 
 struct UpsertCounts {
     std::size_t created = 0;
     std::size_t updated = 0;
 };
 
-// Customer data records of every type, always scoped to one company.
+// One equality condition of a read: the field's value, rendered as text
+// ("true"/"false" for booleans, decimal for numbers, the string itself for
+// strings, JSON text for lists and objects), equals `value`.
+struct FieldFilter {
+    std::string field;
+    std::string value;
+};
+
+// Filters that one read accepts.
+inline constexpr std::size_t max_record_filters = 8;
+
+struct RecordQuery {
+    RecordType type = RecordType::customers;
+    std::int64_t after = 0;  // cursor: the sequence number of the last record already read
+    std::size_t limit = 100;
+    std::vector<FieldFilter> filters;
+};
+
+struct RecordPage {
+    std::vector<std::string> records;  // JSON object text, in sequence order
+    // Cursor for the next page; nothing when this page is the last.
+    std::optional<std::int64_t> next_after;
+};
+
+// Customer data records of every type. Every call is scoped to one company
+// and never reads or writes another company's rows.
 class RecordStore {
 public:
     virtual ~RecordStore() = default;
 
-    // Merges every record into the stored one of the same type and key in one
-    // transaction, committed durably before returning.
-    virtual UpsertCounts upsert_records(std::int64_t company_id, std::string_view type,
+    // Merges every record into the stored one of the same type and key, or
+    // inserts it, all in one transaction that is durably committed before
+    // this returns. Throws StoreError and stores nothing on failure.
+    virtual UpsertCounts upsert_records(std::int64_t company_id, RecordType type,
                                         const std::vector<RecordWrite>& records) = 0;
-    virtual std::optional<boost::json::object> find_record(std::int64_t company_id, std::string_view type,
-                                                           std::string_view key) = 0;
+
+    // Returns records in insertion order after `query.after`. Each record
+    // keeps the sequence number of its first insertion, so pages neither skip
+    // nor repeat records while others are inserted or updated.
+    virtual RecordPage read_records(std::int64_t company_id, const RecordQuery& query) = 0;
 };
 
 }  // namespace openbar::store

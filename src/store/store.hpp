@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/audit_store.hpp"
+#include "store/integration_store.hpp"
 #include "store/record_store.hpp"
 #include "store/totp_store.hpp"
 
@@ -96,6 +97,8 @@ public:
 
     // Customer data records (uploads and reads).
     virtual RecordStore& records() = 0;
+    // Integrations and datasources that uploads can name.
+    virtual IntegrationStore& integrations() = 0;
 
     // TOTP secrets, replay state and recovery codes.
     virtual TotpStore& totp() = 0;

@@ -145,6 +145,26 @@ class AuditTest(OpenbarTestCase):
         self.assertIsInstance(rows[2]["token_id"], int)
         self.assertNotEqual(rows[2]["token_id"], rows[3]["token_id"])
 
+    def test_totp_changes_recorded(self):
+        self.openbar.cli("totp", "enable", "acme", "alice")
+        self.openbar.cli("totp", "disable", "acme", "alice")
+        rows = self.audit_rows()
+        self.assertEqual([row["event"] for row in rows], ["user_created", "totp_enabled", "totp_disabled"])
+        for row in rows[1:]:
+            self.assertEqual(row["username"], "alice")
+            self.assertEqual(row["outcome"], "success")
+
+    def test_password_lockout_recorded_once(self):
+        self.openbar.start("--password-lockout-failures", "3")
+        statuses = [self.get_token_endpoint(basic("alice", "wrong")).status for _ in range(5)]
+        self.assertEqual(statuses, [401, 401, 401, 429, 429])
+        self.stop_cleanly()
+        started = self.rows_of(self.audit_rows(), "throttling_started")
+        self.assertEqual(len(started), 1, started)
+        self.assertEqual(started[0]["username"], "alice")
+        self.assertEqual(started[0]["method"], "basic")
+        self.assertEqual(started[0]["reason"], "password_failures")
+
     def test_sigterm_flushes_queued_rows(self):
         token = self.openbar.token("acme", "alice")
         # An hour between writes: only the shutdown write can store the rows.

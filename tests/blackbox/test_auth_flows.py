@@ -95,9 +95,13 @@ class AuthFlowTest(harness.OpenbarTestCase):
         self.assertEqual(stored, {"c1": {"external_id": "c1", "first_name": "Ada", "last_name": "Lovelace"}})
 
     def stored_records(self, record_type):
+        """Reads the database directly, because some tests call this after the server stopped."""
+        type_numbers = {"customers": 1, "products": 2, "sales": 3, "events": 4, "shops": 5}
         with sqlite3.connect(self.openbar.database) as db:
-            rows = db.execute("SELECT key, data FROM records WHERE type = ?", (record_type,)).fetchall()
-        return {key: json.loads(data) for key, data in rows}
+            rows = db.execute("SELECT data FROM data_records WHERE type = ? ORDER BY seq",
+                              (type_numbers[record_type],)).fetchall()
+        records = [json.loads(data) for (data,) in rows]
+        return {record["external_id"]: record for record in records}
 
     def test_failures_look_the_same(self):
         token = self.openbar.token("acme", "bob")

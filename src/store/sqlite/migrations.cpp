@@ -65,6 +65,52 @@ constexpr Migration migrations[] = {
             PRIMARY KEY (user_id, code_hash)
         );
     )sql"},
+    // Records get a sequence number that read cursors page by. It is the
+    // rowid, which SQLite assigns as the largest rowid plus one; records are
+    // never deleted, so it only grows. AUTOINCREMENT would keep that true
+    // with deletes too, at the cost of a sqlite_sequence write per insert.
+    // data_records_by_seq serves the pages of one company and type, and
+    // data_records_by_key finds the record an upload merges into. Events
+    // have no key and are only appended. Type numbers are store::RecordType.
+    {4, "data records with sequence numbers for cursor pagination", R"sql(
+        CREATE TABLE data_records (
+            seq INTEGER PRIMARY KEY,
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            type INTEGER NOT NULL,
+            key TEXT,
+            data TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX data_records_by_key ON data_records (company_id, type, key);
+        CREATE INDEX data_records_by_seq ON data_records (company_id, type, seq);
+        INSERT INTO data_records (company_id, type, key, data)
+            SELECT company_id,
+                   CASE type WHEN 'customers' THEN 1 WHEN 'products' THEN 2 WHEN 'sales' THEN 3
+                             WHEN 'events' THEN 4 ELSE 5 END,
+                   CASE type WHEN 'customers' THEN 'external_id:' || key ELSE key END,
+                   data
+            FROM records
+            WHERE type IN ('customers', 'products', 'sales', 'events', 'shops')
+            ORDER BY rowid;
+        DROP TABLE records;
+    )sql"},
+    {5, "integrations and datasources", R"sql(
+        CREATE TABLE integrations (
+            id INTEGER PRIMARY KEY,
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE INDEX integrations_by_company ON integrations (company_id);
+        CREATE TABLE datasources (
+            id INTEGER PRIMARY KEY,
+            company_id INTEGER NOT NULL REFERENCES companies(id),
+            integration_id INTEGER NOT NULL REFERENCES integrations(id),
+            name TEXT NOT NULL,
+            type INTEGER NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE INDEX datasources_by_company ON datasources (company_id);
+    )sql"},
     {6, "audit log", R"sql(
         CREATE TABLE audit_events (
             id INTEGER PRIMARY KEY,

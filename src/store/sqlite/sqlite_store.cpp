@@ -31,7 +31,7 @@ AccessTokenRecord read_token(Statement& statement) {
 }  // namespace
 
 SqliteStore::SqliteStore(std::string path)
-    : pool_(std::move(path)), records_(pool_), totp_(pool_), audit_(pool_) {}
+    : pool_(std::move(path)), records_(pool_), totp_(pool_), audit_(pool_), integrations_(pool_) {}
 
 void SqliteStore::ping() {
     auto connection = pool_.lease();

@@ -4,6 +4,7 @@
 
 #include "store/sqlite/connection_pool.hpp"
 #include "store/sqlite/sqlite_audit_store.hpp"
+#include "store/sqlite/sqlite_integration_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/sqlite/sqlite_totp_store.hpp"
 #include "store/store.hpp"
@@ -36,6 +37,7 @@ public:
     RecordStore& records() override { return records_; }
     TotpStore& totp() override { return totp_; }
     AuditStore& audit() override { return audit_; }
+    IntegrationStore& integrations() override { return integrations_; }
 
 private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
@@ -44,6 +46,7 @@ private:
     SqliteRecordStore records_;
     SqliteTotpStore totp_;
     SqliteAuditStore audit_;
+    SqliteIntegrationStore integrations_;
 };
 
 }  // namespace openbar::store::sqlite

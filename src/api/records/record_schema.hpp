@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/json/array.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/records/field_values.hpp"
+#include "store/record_store.hpp"
+
+namespace openbar::api::records {
+
+// One invalid field of one record in an upload.
+struct FieldError {
+    std::size_t index = 0;  // position in the uploaded list
+    std::string field;
+    std::string reason;
+};
+
+// Returns the kind of a known field of `type`; nothing for a field that is
+// stored exactly as sent (unknown fields and company-specific COMPANY__FIELD fields).
+std::optional<FieldKind> field_kind(store::RecordType type, std::string_view field);
+
+// The fields a read always returns, whatever `fields=` selects.
+std::vector<std::string_view> identity_fields(store::RecordType type);
+
+// Validates and normalizes the records of one upload into store writes.
+// Appends one FieldError per problem; the writes are only usable when no
+// error was added. The rules per type:
+// - customers are identified by external_id, else email (letter case
+//   ignored), else phone_number, and need one of them;
+// - products and shops are identified by external_id;
+// - sales rows need sale_external_id, sale_date and one of sale_customer_id,
+//   sale_email and sale_phone_number. A row is a line of the sale
+//   identified by its external_id, else its product_id. A "magento__items"
+//   list turns one row into one line per item, each item's fields over the
+//   row's. Fields starting with "sale_" are shared by all lines of a sale;
+// - events need type, date and one of customer_id, email and phone_number,
+//   and are always appended.
+// A field sent as "" or null is removed, and "FIELD.add" adds to the list
+// field FIELD. The writes' values allocate from `storage`.
+std::vector<store::RecordWrite> normalize_records(store::RecordType type, const boost::json::array& records,
+                                                  std::vector<FieldError>& errors,
+                                                  boost::json::storage_ptr storage = {});
+
+// Converts a filter value from a query string to the text that the stored
+// value of `field` renders as, so `can_email=1` finds records stored with true.
+std::string normalize_filter_value(store::RecordType type, std::string_view field, std::string_view value);
+
+}  // namespace openbar::api::records

@@ -1,0 +1,192 @@
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+
+#include "api/json_body.hpp"
+#include "api/records/record_schema.hpp"
+#include "api/services.hpp"
+#include "http/api_error.hpp"
+
+namespace openbar::api {
+namespace {
+
+using http::ApiError;
+using http::ErrorKind;
+using store::RecordType;
+
+// An invalid upload lists at most this many problems, to bound the reply size.
+constexpr std::size_t max_reported_errors = 100;
+constexpr std::size_t max_name_length = 200;
+
+// Returns the record list of an upload: {"customers": [...]} or a bare list.
+const boost::json::array& record_list(const boost::json::value& body, RecordType type) {
+    std::string_view name = store::record_type_name(type);
+    if (body.is_array()) return body.get_array();
+    if (const auto* object = body.if_object()) {
+        const auto* list = object->if_contains(name);
+        if (list && list->is_array()) return list->get_array();
+    }
+    throw ApiError(ErrorKind::bad_request, "invalid_body",
+                   "the body must be a JSON list or an object with a \"" + std::string(name) + "\" list");
+}
+
+boost::json::value parse_json_request(const Services& services, const http::Exchange& exchange,
+                                      boost::json::storage_ptr storage = {}) {
+    require_json_content_type(exchange.request);
+    return parse_json_body(exchange.request.body(), services.config.max_json_depth, std::move(storage));
+}
+
+http::Response upload(Services& services, http::Exchange& exchange, RecordType type) {
+    // The body and the writes made from it live only for this request, so
+    // they allocate from one arena that is freed at once, instead of
+    // calling malloc and free for every string.
+    constexpr std::size_t max_first_arena_block = 4 * 1024 * 1024;
+    boost::json::monotonic_resource arena(std::min(exchange.request.body().size() * 2 + 1024, max_first_arena_block));
+    boost::json::storage_ptr storage(&arena);
+    const boost::json::value body = parse_json_request(services, exchange, storage);
+    const boost::json::array& list = record_list(body, type);
+
+    std::vector<records::FieldError> errors;
+    std::vector<store::RecordWrite> writes = records::normalize_records(type, list, errors, storage);
+    if (!errors.empty()) {
+        boost::json::array details;
+        for (std::size_t i = 0; i < errors.size() && i < max_reported_errors; ++i) {
+            details.push_back(boost::json::object{
+                {"index", errors[i].index}, {"field", errors[i].field}, {"reason", errors[i].reason}});
+        }
+        const auto& first = errors.front();
+        std::string where = first.field.empty() ? "" : " field " + first.field;
+        throw ApiError(ErrorKind::bad_request, "invalid_records",
+                       std::to_string(errors.size()) + " problems in the records, nothing was stored; first: record " +
+                           std::to_string(first.index) + where + " " + first.reason)
+            .with_details("records", std::move(details));
+    }
+
+    store::UpsertCounts counts;
+    if (!writes.empty()) {
+        counts = services.store.records().upsert_records(exchange.company->id, type, writes);
+    }
+    // Custobar clients expect 200, not 201, even when records were created.
+    return http::json_response(http::Status::ok, boost::json::object{{"response", "ok"},
+                                                                      {"created", counts.created},
+                                                                      {"updated", counts.updated}});
+}
+
+std::string required_name(const boost::json::object& body, std::string_view field) {
+    const auto* value = body.if_contains(field);
+    if (!value || !value->is_string() || value->get_string().empty()) {
+        throw ApiError(ErrorKind::bad_request, "invalid_body", "\"" + std::string(field) + "\" must be a non-empty string");
+    }
+    if (value->get_string().size() > max_name_length) {
+        throw ApiError(ErrorKind::bad_request, "invalid_body",
+                       "\"" + std::string(field) + "\" must be at most " + std::to_string(max_name_length) +
+                           " bytes");
+    }
+    return std::string(value->get_string());
+}
+
+// Accepts an id of at most 18 decimal digits, so it always fits an int64.
+std::optional<std::int64_t> parse_id(std::string_view text) {
+    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        })) {
+        return std::nullopt;
+    }
+    std::int64_t id = std::stoll(std::string(text));
+    return id > 0 ? std::optional(id) : std::nullopt;
+}
+
+// Accepts an id as a JSON integer or a string of digits.
+std::optional<std::int64_t> parse_id(const boost::json::value& value) {
+    if (value.is_int64() && value.get_int64() > 0) return value.get_int64();
+    if (value.is_string()) return parse_id(std::string_view(value.get_string()));
+    return std::nullopt;
+}
+
+const boost::json::object& object_body(const boost::json::value& body) {
+    if (!body.is_object()) throw ApiError(ErrorKind::bad_request, "invalid_body", "the body must be a JSON object");
+    return body.get_object();
+}
+
+http::Response create_integration(Services& services, http::Exchange& exchange) {
+    const boost::json::value body = parse_json_request(services, exchange);
+    std::string name = required_name(object_body(body), "name");
+    store::Integration integration = services.store.integrations().create_integration(exchange.company->id, name);
+    return http::json_response(http::Status::ok,
+                               boost::json::object{{"integration", {{"id", integration.id}, {"name", integration.name}}}});
+}
+
+// Accepts the plural type name and its singular ("customer").
+std::optional<RecordType> datatype_from_name(std::string_view name) {
+    if (auto type = store::record_type_from_name(name)) return type;
+    return store::record_type_from_name(std::string(name) + "s");
+}
+
+http::Response create_datasource(Services& services, http::Exchange& exchange) {
+    const boost::json::value body = parse_json_request(services, exchange);
+    const boost::json::object& fields = object_body(body);
+    std::string name = required_name(fields, "name");
+
+    const auto* integration = fields.if_contains("integration");
+    auto integration_id = integration ? parse_id(*integration) : std::nullopt;
+    if (!integration_id) {
+        throw ApiError(ErrorKind::bad_request, "invalid_body", "\"integration\" must be the id of an integration");
+    }
+    const auto* datatype = fields.if_contains("datatype");
+    auto type = datatype && datatype->is_string() ? datatype_from_name(datatype->get_string()) : std::nullopt;
+    if (!type) {
+        throw ApiError(ErrorKind::bad_request, "invalid_body",
+                       "\"datatype\" must be one of customers, products, sales, events and shops");
+    }
+
+    store::Datasource datasource;
+    try {
+        datasource = services.store.integrations().create_datasource(exchange.company->id, *integration_id, name, *type);
+    } catch (const store::StoreError& error) {
+        if (error.kind() != store::StoreError::Kind::not_found) throw;
+        throw ApiError(ErrorKind::bad_request, "invalid_body",
+                       "integration " + std::to_string(*integration_id) + " does not exist");
+    }
+    return http::json_response(
+        http::Status::ok,
+        boost::json::object{{"datasource",
+                             {{"id", datasource.id},
+                              {"name", datasource.name},
+                              {"integration", datasource.integration_id},
+                              {"datatype", store::record_type_name(datasource.type)}}}});
+}
+
+http::Response import_to_datasource(Services& services, http::Exchange& exchange) {
+    auto id = parse_id(std::string_view(exchange.path_params.at("id")));
+    auto datasource = id ? services.store.integrations().find_datasource(exchange.company->id, *id) : std::nullopt;
+    if (!datasource) {
+        throw ApiError(ErrorKind::not_found, "not_found", "no datasource with id " + exchange.path_params.at("id"));
+    }
+    return upload(services, exchange, datasource->type);
+}
+
+}  // namespace
+
+void register_upload_routes(http::Router& router, Services& services) {
+    using http::Access;
+    constexpr auto post = http::beast_http::verb::post;
+
+    for (RecordType type : {RecordType::customers, RecordType::products, RecordType::sales, RecordType::events,
+                            RecordType::shops}) {
+        std::string path = "/api/" + std::string(store::record_type_name(type)) + "/upload";
+        router.add(path, Access::tenant_api, post,
+                   [&services, type](http::Exchange& exchange) { return upload(services, exchange, type); });
+    }
+    router.add("/api/events", Access::tenant_api, post,
+               [&services](http::Exchange& exchange) { return upload(services, exchange, RecordType::events); });
+
+    router.add("/api/integrations", Access::tenant_api, post,
+               [&services](http::Exchange& exchange) { return create_integration(services, exchange); });
+    router.add("/api/datasources", Access::tenant_api, post,
+               [&services](http::Exchange& exchange) { return create_datasource(services, exchange); });
+    router.add("/api/datasources/{id}/import", Access::tenant_api, post,
+               [&services](http::Exchange& exchange) { return import_to_datasource(services, exchange); });
+}
+
+}  // namespace openbar::api
