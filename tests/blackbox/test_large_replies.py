@@ -12,8 +12,8 @@ import time
 import harness
 
 CUSTOMERS = 1000
-# About 7.5 MB per page: more than Linux lets a loopback socket's send
-# buffer grow to, so the first write cannot take the whole reply.
+# About 7.5 MB per page: more than a socket's send buffer grows to under
+# Linux's default tcp_wmem maximum (4 MiB), so one write cannot take it all.
 LONG_TEXT = "Helsinki" * 300
 
 
@@ -33,7 +33,7 @@ class LargeRepliesTest(harness.OpenbarTestCase):
         self.assertEqual(reply.status, 200, reply)
 
     def read_reply(self, connection, buffered):
-        """Reads one HTTP/1.1 reply with a Content-Length; returns status, body and leftover bytes."""
+        """Reads one HTTP/1.1 reply with a Content-Length and returns status, body and leftover bytes."""
         while b"\r\n\r\n" not in buffered:
             chunk = connection.recv(4096)
             self.assertTrue(chunk, "the connection closed inside a reply header")
