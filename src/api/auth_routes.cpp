@@ -12,7 +12,7 @@ namespace {
 // Returns the access token the caller authenticated with (Token, Bearer or
 // Basic `access-token`), or nothing for password logins. The authenticator
 // matched it against the user's stored current token while admitting this
-// request, so answering with it skips reading and decrypting that copy.
+// request, so returning it skips reading and decrypting that copy.
 std::optional<std::string> authenticated_token(const http::Exchange& exchange) {
     if (!exchange.principal->token_id) return std::nullopt;
     auto header = exchange.request.find(http::beast_http::field::authorization);

@@ -56,11 +56,11 @@ private:
 
     const config::ServerConfig& config_;
     Pipeline& pipeline_;
-    // io_ runs on the thread that calls run() and also holds the acceptor,
-    // the signals and the drain timer; each further thread runs one of
-    // extra_contexts_, kept alive by its work guard until the server stops.
-    // One thread per io_context needs no strand and no cross-thread wake-up
-    // for the steps of one connection.
+    // io_ runs on the thread that calls run(). It also holds the acceptor,
+    // the signals and the drain timer. Each further thread runs one of
+    // extra_contexts_, which its work guard keeps running until the server
+    // stops. With one thread per io_context, the steps of a connection need
+    // no strand and wake no other thread.
     boost::asio::io_context io_{1};
     std::vector<std::unique_ptr<boost::asio::io_context>> extra_contexts_;
     std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_guards_;
