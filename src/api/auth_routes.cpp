@@ -1,10 +1,28 @@
 #include <boost/json/object.hpp>
 
+#include <optional>
+#include <variant>
+
 #include "api/services.hpp"
 #include "auth/authorization_header.hpp"
 
 namespace openbar::api {
 namespace {
+
+// Returns the access token the caller authenticated with (Token, Bearer or
+// Basic `access-token`), or nothing for password logins. The authenticator
+// matched it against the user's stored current token while admitting this
+// request, so returning it skips reading and decrypting that copy.
+std::optional<std::string> authenticated_token(const http::Exchange& exchange) {
+    if (!exchange.principal->token_id) return std::nullopt;
+    auto header = exchange.request.find(http::beast_http::field::authorization);
+    if (header == exchange.request.end()) return std::nullopt;
+    auto parsed = auth::parse_authorization(header->value());
+    if (auto* token = std::get_if<auth::TokenCredentials>(&parsed)) return std::move(token->token);
+    auto* basic = std::get_if<auth::BasicCredentials>(&parsed);
+    if (basic && basic->user_id == auth::access_token_user_id) return std::move(basic->password);
+    return std::nullopt;
+}
 
 // An audit row for a change, by the caller of `exchange`, to the caller's
 // own token, which now has the id the store returns.
@@ -31,10 +49,16 @@ void register_auth_routes(http::Router& router, Services& services) {
     using http::beast_http::verb;
 
     router.add("/api/auth/access-token", http::Access::tenant_api, verb::get, [&services](http::Exchange& exchange) {
-        bool created = false;
-        std::string token = services.tokens.current_token(exchange.principal->user.id, &created);
-        if (created) {
-            services.audit.record(token_change_event(audit::event_token_created, exchange, services.store));
+        std::string token;
+        if (auto presented = authenticated_token(exchange)) {
+            // The caller's token is the current one, so no token was created.
+            token = std::move(*presented);
+        } else {
+            bool created = false;
+            token = services.tokens.current_token(exchange.principal->user.id, &created);
+            if (created) {
+                services.audit.record(token_change_event(audit::event_token_created, exchange, services.store));
+            }
         }
         auto response = http::json_response(http::Status::ok, boost::json::object{{"token", token}});
         response.set(http::beast_http::field::cache_control, "no-store");

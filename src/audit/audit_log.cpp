@@ -54,15 +54,16 @@ void AuditLog::record(store::AuditEvent event) {
     truncate_utf8(event.user_agent, max_user_agent_bytes);
     truncate_utf8(event.username, max_username_bytes);
 
-    // Failed authentications cost an attacker nothing, so identical ones
-    // from one address within one minute fold into one counted row, the
-    // way successful token requests do. The user agent is left out of the
-    // key because a client chooses it freely. Throttled attempts fold across
-    // usernames too, and the row keeps the first one.
-    if (event.event == event_authentication && event.outcome == outcome_failure) {
+    // Failed authentications cost an attacker nothing, and Basic logins of
+    // an integration repeat all day, so identical decisions from one address
+    // within one minute fold into one counted row, the way successful token
+    // requests do. The user agent is left out of the key because a client
+    // chooses it freely. Throttled attempts fold across usernames too, and
+    // the row keeps the first one.
+    if (event.event == event_authentication) {
         std::string minute = event.occurred_at.substr(0, 16);  // "YYYY-MM-DDTHH:MM"
-        event.aggregate_key = "failure\n" + std::to_string(event.company_id.value_or(0)) + "\n" + minute + "\n" +
-                              event.method + "\n" + event.reason + "\n" + event.client_address;
+        event.aggregate_key = event.outcome + "\n" + std::to_string(event.company_id.value_or(0)) + "\n" + minute +
+                              "\n" + event.method + "\n" + event.reason + "\n" + event.client_address;
         if (event.reason != "throttled") {
             event.aggregate_key += "\n" + event.username;
         }

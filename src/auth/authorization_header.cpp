@@ -3,9 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
-#include "auth/sodium_init.hpp"
 #include "util/text.hpp"
 
 namespace openbar::auth {
@@ -28,6 +28,58 @@ bool is_token68(std::string_view value) {
     });
 }
 
+constexpr std::uint8_t not_base64 = 0xFF;
+
+constexpr std::array<std::uint8_t, 256> base64_values = [] {
+    std::array<std::uint8_t, 256> values{};
+    values.fill(not_base64);
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t i = 0; i < alphabet.size(); ++i) {
+        values[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
+    }
+    return values;
+}();
+
+// Decodes canonical padded base64 (RFC 4648 section 4): the length is a
+// multiple of four, `=` appears only as the last one or two characters,
+// and the bits that padding leaves unused are zero. It looks up a table per
+// character instead of using libsodium's constant-time decoder, which took
+// more than half the time of parsing a Basic header with a token. The time
+// to decode a client's own credentials tells an observer nothing useful.
+bool decode_base64(std::string_view encoded, std::string& decoded) {
+    if (encoded.empty() || encoded.size() % 4 != 0) return false;
+    std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with('=') ? 1 : 0;
+    decoded.resize(encoded.size() / 4 * 3 - padding);
+
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < encoded.size(); i += 4) {
+        bool last = i + 4 == encoded.size();
+        std::uint32_t group = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            char c = encoded[i + j];
+            std::uint8_t value = base64_values[static_cast<unsigned char>(c)];
+            if (value == not_base64) {
+                if (!(last && c == '=' && j >= 4 - padding)) return false;
+                value = 0;
+            }
+            group = group << 6 | value;
+        }
+        if (!last || padding == 0) {
+            decoded[out++] = static_cast<char>(group >> 16);
+            decoded[out++] = static_cast<char>(group >> 8);
+            decoded[out++] = static_cast<char>(group);
+        } else if (padding == 1) {
+            if ((group & 0xFF) != 0) return false;
+            decoded[out++] = static_cast<char>(group >> 16);
+            decoded[out++] = static_cast<char>(group >> 8);
+        } else {
+            if ((group & 0xFFFF) != 0) return false;
+            decoded[out++] = static_cast<char>(group >> 16);
+        }
+    }
+    return true;
+}
+
 ParsedAuthorization parse_basic(std::string_view encoded) {
     if (encoded.empty()) {
         return MalformedAuthorization{"Basic credentials are empty"};
@@ -36,16 +88,11 @@ ParsedAuthorization parse_basic(std::string_view encoded) {
         return MalformedAuthorization{"Basic credentials are not padded base64"};
     }
 
-    std::string decoded(encoded.size() / 4 * 3, '\0');
-    std::size_t decoded_length = 0;
-    const char* end = nullptr;
-    ensure_sodium();
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(),
-                          encoded.size(), nullptr, &decoded_length, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != encoded.data() + encoded.size()) {
+    std::string decoded;
+    if (!decode_base64(encoded, decoded)) {
+        sodium_memzero(decoded.data(), decoded.size());
         return MalformedAuthorization{"Basic credentials are not valid base64"};
     }
-    decoded.resize(decoded_length);
 
     std::size_t colon = decoded.find(':');
     if (colon == std::string::npos) {

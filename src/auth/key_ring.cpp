@@ -103,12 +103,12 @@ KeyRing::KeyRing(std::span<const std::uint8_t, key_bytes> master_key) {
                                master_key.data());
     crypto_kdf_derive_from_key(sealing_key_.data(), sealing_key_.size(), sealing_subkey_id, kdf_context,
                                master_key.data());
+    crypto_auth_hmacsha256_init(&lookup_state_, lookup_key_.data(), lookup_key_.size());
 }
 
 std::array<std::uint8_t, 32> KeyRing::lookup_hash(std::string_view message) const {
     std::array<std::uint8_t, 32> mac{};
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, lookup_key_.data(), lookup_key_.size());
+    crypto_auth_hmacsha256_state state = lookup_state_;
     crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
     crypto_auth_hmacsha256_final(&state, mac.data());
     return mac;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sodium.h>
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -42,6 +44,10 @@ public:
 private:
     std::array<std::uint8_t, 32> lookup_key_{};
     std::array<std::uint8_t, 32> sealing_key_{};
+    // HMAC state after absorbing the lookup key's inner and outer pads.
+    // Starting each lookup_hash() from a copy skips two of its four
+    // SHA-256 block computations.
+    crypto_auth_hmacsha256_state lookup_state_{};
 };
 
 }  // namespace openbar::auth

@@ -1,6 +1,5 @@
 #include "http/server.hpp"
 
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
@@ -77,9 +76,13 @@ void Server::run() {
                  scheme, config_.base_domain, port);
 
     unsigned threads = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) {
-        workers.emplace_back([this] { io_.run(); });
+        extra_contexts_.push_back(std::make_unique<net::io_context>(1));
+        work_guards_.push_back(net::make_work_guard(*extra_contexts_.back()));
+    }
+    std::vector<std::thread> workers;
+    for (auto& context : extra_contexts_) {
+        workers.emplace_back([&context = *context] { context.run(); });
     }
     io_.run();
     for (auto& worker : workers) worker.join();
@@ -120,6 +123,8 @@ void Server::wait_for_drain() {
             spdlog::warn("stopping with {} connections still busy after {} s", remaining,
                          config_.shutdown_grace.count());
         }
+        for (auto& guard : work_guards_) guard.reset();
+        for (auto& context : extra_contexts_) context->stop();
         io_.stop();
         return;
     }
@@ -139,8 +144,13 @@ void Server::session_finished(SessionBase* session) {
     sessions_.erase(session);
 }
 
+net::io_context::executor_type Server::next_session_executor() {
+    std::size_t index = next_context_++ % (extra_contexts_.size() + 1);
+    return index == 0 ? io_.get_executor() : extra_contexts_[index - 1]->get_executor();
+}
+
 void Server::accept() {
-    acceptor_.async_accept(net::make_strand(io_), [this](boost::system::error_code error, tcp::socket socket) {
+    acceptor_.async_accept(next_session_executor(), [this](boost::system::error_code error, tcp::socket socket) {
         if (error) {
             if (error == net::error::operation_aborted) return;
             // Out of file descriptors and similar: retrying at once would spin,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "config/config.hpp"
 #include "http/pipeline.hpp"
@@ -20,8 +22,9 @@ namespace openbar::http {
 
 class SessionBase;
 
-// Accepts connections and runs sessions on a pool of threads sharing one
-// io_context. Stops gracefully on SIGINT and SIGTERM: no new connections,
+// Accepts connections and runs sessions on a pool of threads, each with its
+// own io_context: a connection stays on the thread that it was given when
+// accepted. Stops gracefully on SIGINT and SIGTERM: no new connections,
 // in-flight requests finish (up to shutdown_grace), idle keep-alive
 // connections close.
 class Server {
@@ -49,10 +52,20 @@ public:
 private:
     void accept();
     void wait_for_drain();
+    // The executor for the next accepted connection, round-robin over the threads.
+    boost::asio::io_context::executor_type next_session_executor();
 
     const config::ServerConfig& config_;
     Pipeline& pipeline_;
-    boost::asio::io_context io_;
+    // io_ runs on the thread that calls run(). It also holds the acceptor,
+    // the signals and the drain timer. Each further thread runs one of
+    // extra_contexts_, which its work guard keeps running until the server
+    // stops. With one thread per io_context, the steps of a connection need
+    // no strand and wake no other thread.
+    boost::asio::io_context io_{1};
+    std::vector<std::unique_ptr<boost::asio::io_context>> extra_contexts_;
+    std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_guards_;
+    std::size_t next_context_ = 0;  // touched only by the accept handler
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer drain_timer_;

@@ -26,8 +26,9 @@ public:
     virtual void shut_down_when_idle() = 0;
 };
 
-// One HTTP/1.1 connection over `Stream` (plain TCP or TLS). Each session runs
-// on its own strand, so its handlers never run concurrently.
+// One HTTP/1.1 connection over `Stream` (plain TCP or TLS). A session's
+// executor belongs to an io_context run by exactly one thread, so its
+// handlers never run concurrently.
 template <class Stream>
 class Session final : public SessionBase {
 public:
@@ -56,6 +57,7 @@ private:
     std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
     std::unique_ptr<Exchange> exchange_;
     std::unique_ptr<Response> response_;
+    std::string response_header_;  // serialized status line and fields of response_
     bool idle_ = true;  // waiting for the first byte of a request
     bool closed_ = false;
 };

@@ -67,6 +67,10 @@ TEST(AuthorizationHeader, MalformedInputs) {
         "Basic Ym9iOnBBc3N3MHJk junk",    // trailing data
         "Basic Ym9i OnBBc3N3MHJk",        // space inside
         "Basic Ym9iOmE=Ym9i",             // data after padding
+        "Basic Ym9iOh==",                 // "bob:" with non-zero bits under the padding
+        "Basic Ym9iOnB=",                 // "bob:p" with non-zero bits under the padding
+        "Basic Ym9i====",                 // padding only
+        "Basic Ym9iO===",                 // three padding characters
         "Basic Ym9iOnBBc3N3MHJk\x01",
         "Basic Ym9i",                     // "bob": no colon
         "Basic OnBhc3M=",                 // ":pass": empty user-id
