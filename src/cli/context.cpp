@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include "audit/audit_sink.hpp"
+#include "auth/authorization_header.hpp"
 #include "cli/cli.hpp"
+#include "util/text.hpp"
 
 namespace openbar::cli {
 
@@ -82,6 +84,12 @@ std::string read_password_from_stdin() {
     if (!password.empty() && password.back() == '\r') password.pop_back();
     if (password.empty()) {
         throw CommandError("the password read from standard input is empty; supply a non-empty password");
+    }
+    // The server decodes Basic credentials as UTF-8 and rejects control
+    // characters, so a password outside those rules could never sign in.
+    if (!util::is_valid_utf8(password) || auth::has_control_character(password)) {
+        throw CommandError("the password read from standard input is not UTF-8 text without control characters; "
+                           "choose another password");
     }
     return password;
 }

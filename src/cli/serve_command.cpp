@@ -9,6 +9,7 @@
 #include "http/forwarded.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "util/text.hpp"
 
 namespace openbar::cli {
 namespace {
@@ -63,6 +64,17 @@ void fit_connection_limit(config::ServerConfig& config) {
 void serve(const GlobalOptions& options, config::ServerConfig config, const std::string& listen) {
     parse_listen(listen, config);
     fit_connection_limit(config);
+    config.base_domain = util::to_lower_ascii(config.base_domain);
+    if (config.base_domain.ends_with('.')) config.base_domain.pop_back();
+    for (std::string_view rest = config.base_domain;;) {
+        std::size_t dot = rest.find('.');
+        if (!util::is_dns_label(rest.substr(0, dot))) {
+            throw CommandError("invalid --base-domain '" + config.base_domain +
+                               "': use a DNS name such as localhost or api.example.com");
+        }
+        if (dot == std::string_view::npos) break;
+        rest.remove_prefix(dot + 1);
+    }
     if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
         throw CommandError("--tls-cert and --tls-key must be given together");
     }

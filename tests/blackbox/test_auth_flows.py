@@ -292,6 +292,9 @@ class CommandLineTest(harness.OpenbarTestCase):
         self.assert_error(self.openbar.cli("user", "create", "acme", "carol", "--password-stdin", input="",
                                            check=False), "password")
         self.assert_error(self.openbar.cli("token", "show", "acme", "nobody", check=False), "user 'nobody' not found")
+        for password in ["a\x01b\n", "tab\there\n"]:
+            self.assert_error(self.openbar.cli("user", "create", "acme", "dave", "--password-stdin", input=password,
+                                               check=False), "control characters")
 
     def test_password_change_and_token_commands(self):
         self.openbar.create_company("acme")
@@ -337,6 +340,12 @@ class CommandLineTest(harness.OpenbarTestCase):
         result = self.openbar.cli("--database", "sqlite:/nonexistent-dir/x.db", "company", "create", "acme",
                                   check=False)
         self.assertNotEqual(result.returncode, 0)
+
+    def test_invalid_base_domain_rejected(self):
+        for domain in ["", "local..host", "a b", "-x.example"]:
+            result = self.openbar.cli("serve", "--base-domain", domain, "--listen", "127.0.0.1:0", check=False)
+            self.assertEqual(result.returncode, 1, domain)
+            self.assertIn("invalid --base-domain", result.stderr)
 
     def test_usage_error_exit_status(self):
         result = self.openbar.cli("company", check=False)
