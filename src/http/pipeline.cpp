@@ -40,6 +40,7 @@ std::string_view audit_reason(auth::AuthFailure failure) {
         case AuthFailure::totp_reused: return "totp_reused";
         case AuthFailure::throttled: return "throttled";
         case AuthFailure::overloaded: return "overloaded";
+        case AuthFailure::store_unavailable: return "database_unavailable";
     }
     return "unknown";
 }
