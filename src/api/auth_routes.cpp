@@ -44,7 +44,7 @@ store::AuditEvent token_change_event(std::string_view event_name, const http::Ex
 }  // namespace
 
 // GET returns the caller's single valid token, creating it on first use;
-// POST replaces it. Both answer {"token": "..."}.
+// POST replaces it. Both return {"token": "..."}.
 void register_auth_routes(http::Router& router, Services& services) {
     using http::beast_http::verb;
 

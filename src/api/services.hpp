@@ -14,7 +14,7 @@
 
 namespace openbar::api {
 
-// What the route handlers use. Owned by the serve command; outlives the server.
+// The services that the route handlers use. Owned by the serve command; outlives the server.
 struct Services {
     const config::ServerConfig& config;
     store::Store& store;

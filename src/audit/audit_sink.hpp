@@ -47,7 +47,7 @@ struct TokenUse {
     std::chrono::system_clock::time_point used_at = std::chrono::system_clock::now();
 };
 
-// Where authentication decisions and credential changes are recorded.
+// The destination of authentication decisions and credential changes.
 // Implementations are thread-safe. Callers never put a password, token,
 // TOTP code or TOTP secret into an event.
 class AuditSink {

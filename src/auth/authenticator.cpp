@@ -21,7 +21,7 @@ AuthResult failure(AuthFailure kind, std::string reason) {
 
 AuthResult invalid_credentials() {
     // One message for unknown users, wrong passwords and unknown tokens, so
-    // a response never tells which part was wrong.
+    // a response never reveals which part was wrong.
     return failure(AuthFailure::invalid_credentials, "invalid credentials");
 }
 

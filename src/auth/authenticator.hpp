@@ -23,7 +23,7 @@
 
 namespace openbar::auth {
 
-// Why authentication did not produce a principal.
+// The reason authentication produced no principal.
 enum class AuthFailure {
     none,
     missing_credentials,     // no Authorization header
@@ -44,7 +44,7 @@ struct AuthResult {
     std::string reason;                    // safe to show; never contains credentials
     std::chrono::seconds retry_after{0};   // for throttled and overloaded
 
-    // What the client tried, for the audit log; set on failures too.
+    // The credentials the client tried, for the audit log. Set on failures too.
     std::optional<AuthMethod> method;      // empty when no credentials could be parsed
     std::string username;                  // the Basic user-id; empty for token methods
     bool throttling_started = false;       // this failure started a lockout (audited)

@@ -45,7 +45,7 @@ constexpr std::array<std::uint8_t, 256> base64_values = [] {
 // and the bits that padding leaves unused are zero. It looks up a table per
 // character instead of using libsodium's constant-time decoder, which took
 // more than half the time of parsing a Basic header with a token. The time
-// to decode a client's own credentials tells an observer nothing useful.
+// to decode a client's own credentials reveals nothing useful to an observer.
 bool decode_base64(std::string_view encoded, std::string& decoded) {
     if (encoded.empty() || encoded.size() % 4 != 0) return false;
     std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with('=') ? 1 : 0;

@@ -18,7 +18,7 @@ struct BasicCredentials {
     std::string password;
 };
 
-// Why a header could not be parsed; `reason` is safe to show to the client
+// The reason a header could not be parsed. `reason` is safe to show to the client
 // because it never contains any part of the credentials.
 struct MalformedAuthorization {
     std::string reason;
@@ -38,7 +38,7 @@ ParsedAuthorization parse_authorization(std::string_view header_value);
 // RFC 7617 section 2.1 describes for clients that do not send UTF-8.
 std::string decode_utf8_or_latin1(std::string_view bytes);
 
-// True when `text` (valid UTF-8) holds a C0 or C1 control character or DEL.
+// True when `text` (valid UTF-8) contains a C0 or C1 control character or DEL.
 bool has_control_character(std::string_view text);
 
 }  // namespace openbar::auth

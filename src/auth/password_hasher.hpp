@@ -22,7 +22,7 @@ public:
     std::string hash(std::string_view password) const;
 
     // Verifies in the time of one argon2id run. With `stored_hash` empty (an
-    // unknown user) it verifies against a fixed dummy hash, so the answer
+    // unknown user) it verifies against a fixed dummy hash, so the check
     // takes as long as for a wrong password, and returns false.
     bool verify(std::string_view password, std::string_view stored_hash) const;
 

@@ -29,7 +29,7 @@ struct ServerConfig {
     std::chrono::seconds shutdown_grace{10};    // wait for in-flight requests
 
     // Password hashing runs on its own bounded pool so it never blocks the
-    // network threads; a full queue is answered with 503.
+    // network threads; a full queue gets 503.
     unsigned hash_threads = 0;                  // 0 means the number of cores
     std::size_t hash_queue_limit = 256;
 

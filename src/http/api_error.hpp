@@ -29,7 +29,7 @@ enum class ErrorKind {
 
 // An error that ends a request with a JSON body
 // {"error": {"code": ..., "reason": ...}}. `code` is a stable identifier for
-// programs; `reason` is a sentence for people and never holds a secret.
+// programs; `reason` is a sentence for people and never contains a secret.
 class ApiError : public std::runtime_error {
 public:
     ApiError(ErrorKind kind, std::string code, std::string reason)

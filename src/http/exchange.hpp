@@ -14,7 +14,7 @@ namespace openbar::http {
 
 struct Route;
 
-// Everything openbar knows about one request while it moves through the
+// Everything openbar has learned about one request while it moves through the
 // pipeline: filled step by step from the header to the handler.
 struct Exchange {
     Exchange(Request& request_in, std::string client_address_in)

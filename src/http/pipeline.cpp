@@ -55,7 +55,7 @@ Response auth_failure_response(const auth::AuthResult& result, const std::string
     using auth::AuthFailure;
     auto challenge = [&](ApiError error) {
         // Offer both schemes (RFC 7235 section 4.1); the charset parameter
-        // tells clients to send UTF-8 (RFC 7617 section 2.1).
+        // asks clients to send UTF-8 (RFC 7617 section 2.1).
         error.with_header("WWW-Authenticate", "Basic realm=\"" + realm + "\", charset=\"UTF-8\"")
             .with_header("WWW-Authenticate", "Token realm=\"" + realm + "\"");
         return error_response(error);

@@ -22,7 +22,7 @@ using Respond = std::function<void(Response)>;
 // `respond` exactly once and must not throw after it has handed work off.
 using AsyncHandler = std::function<void(Exchange&, Respond)>;
 
-// Who may call a route.
+// The callers a route admits.
 enum class Access {
     public_any_host,     // no tenant, no credentials (health checks)
     tenant_public,       // tenant host required, no credentials

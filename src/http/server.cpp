@@ -177,7 +177,7 @@ void Server::accept() {
             open = sessions_.size();
         }
         if (open >= config_.max_connections) {
-            // Over the limit: answer 503 and close rather than hold the socket.
+            // Over the limit: send 503 and close rather than hold the socket.
             static const std::string body =
                 "{\"error\":{\"code\":\"too_many_connections\",\"reason\":\"the server is at its connection limit\"}}";
             static const std::string reply =

@@ -95,7 +95,7 @@ template <class Stream>
 void Session<Stream>::shut_down_when_idle() {
     net::post(stream_.get_executor(), [self = self()] {
         if (self->idle_ && self->buffer_.size() == 0) {
-            // Cancels the pending read; on_header sees operation_aborted and closes.
+            // Cancels the pending read; on_header gets operation_aborted and closes.
             tcp_layer(self->stream_).cancel();
         }
     });
@@ -188,8 +188,8 @@ void Session<Stream>::read_body() {
     // took about 240 reads of some 500 bytes. Room for 64 KiB reads is reserved
     // while the body arrives, and read_header() gives it back.
     auto length = parser_->content_length();
-    std::size_t wanted = std::min<std::uint64_t>(length.value_or(body_read_bytes), body_read_bytes);
-    if (buffer_.capacity() < wanted) buffer_.reserve(wanted);
+    std::size_t read_size = std::min<std::uint64_t>(length.value_or(body_read_bytes), body_read_bytes);
+    if (buffer_.capacity() < read_size) buffer_.reserve(read_size);
 
     tcp_layer(stream_).expires_after(server_.config().body_timeout);
     beast_http::async_read(stream_, buffer_, *parser_,

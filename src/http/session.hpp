@@ -17,7 +17,7 @@ namespace openbar::http {
 
 class Server;
 
-// What the server needs from every session, whatever its transport.
+// The interface the server needs from every session, whatever its transport.
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
 public:
     virtual ~SessionBase() = default;

@@ -8,7 +8,7 @@
 namespace openbar::store {
 
 // One row of the audit log: an authentication decision or a credential
-// change. Never holds a password, token, TOTP code or TOTP secret.
+// change. It never contains a password, token, TOTP code or TOTP secret.
 struct AuditEvent {
     std::string occurred_at;           // UTC, "YYYY-MM-DDTHH:MM:SSZ"; empty: the time of writing
     std::string event;                 // see the audit::event_* names

@@ -19,7 +19,7 @@ using http::Exchange;
 using http::Response;
 using http::Status;
 
-// One message for every failed sign-in, so the page never tells whether the
+// One message for every failed sign-in, so the page never reveals whether the
 // username exists.
 constexpr std::string_view sign_in_failed = "Incorrect username or password.";
 
@@ -81,7 +81,7 @@ Response show_login_form(WebContext& context, Exchange& exchange) {
     return response;
 }
 
-// Answers a sign-in once the Authenticator has checked the password.
+// Sends the sign-in response once the Authenticator has checked the password.
 Response finish_sign_in(WebContext& context, const Exchange& exchange, const LoginView& form_view,
                         const auth::AuthResult& result) {
     using auth::AuthFailure;

@@ -41,7 +41,7 @@ http::Response error_page_response(const PageError& error);
 // site (the Fetch Metadata and origin checks of the OWASP CSRF Prevention
 // Cheat Sheet). The Content-Type must be application/x-www-form-urlencoded
 // and the body must fit max_form_bytes. Throws PageError (403, 415, 413 or
-// 400). The caller checks the CSRF token, because it knows which cookie the
+// 400). The caller checks the CSRF token, because only the caller has the cookie that the
 // token belongs to.
 FormFields read_form_post(const http::Exchange& exchange, const config::ServerConfig& config);
 

@@ -12,7 +12,7 @@
 
 namespace openbar::web {
 
-// What the settings page handlers share. Created by register_web_routes()
+// The state that the settings page handlers share. Created by register_web_routes()
 // and kept alive by the handlers that capture it.
 struct WebContext {
     explicit WebContext(api::Services& services_in)

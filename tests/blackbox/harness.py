@@ -185,5 +185,19 @@ class OpenbarTestCase(unittest.TestCase):
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+class TokenUserTestCase(OpenbarTestCase):
+    """Adds company "acme", user "bob" and bob's access token in `self.token`, then starts the server."""
+
+    start_server = True
+
+    def setUp(self):
+        super().setUp()
+        self.openbar.create_company("acme")
+        self.openbar.create_user("acme", "bob", "secret")
+        self.token = self.openbar.token("acme", "bob")
+        if self.start_server:
+            self.openbar.start()
+
+
 def main():
     unittest.main(argv=[sys.argv[0]], verbosity=2)

@@ -7,14 +7,7 @@ import urllib.parse
 import harness
 
 
-class DataReadsTest(harness.OpenbarTestCase):
-    def setUp(self):
-        super().setUp()
-        self.openbar.create_company("acme")
-        self.openbar.create_user("acme", "bob", "secret")
-        self.token = self.openbar.token("acme", "bob")
-        self.openbar.start()
-
+class DataReadsTest(harness.TokenUserTestCase):
     def upload(self, type_name, records):
         reply = self.openbar.request("POST", f"/api/{type_name}/upload/", "acme", body=json.dumps(records),
                                      headers={"Authorization": f"Token {self.token}",

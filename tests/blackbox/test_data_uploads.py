@@ -9,14 +9,7 @@ import signal
 import harness
 
 
-class DataUploadsTest(harness.OpenbarTestCase):
-    def setUp(self):
-        super().setUp()
-        self.openbar.create_company("acme")
-        self.openbar.create_user("acme", "bob", "secret")
-        self.token = self.openbar.token("acme", "bob")
-        self.openbar.start()
-
+class DataUploadsTest(harness.TokenUserTestCase):
     def post(self, path, payload, company="acme", token=None):
         body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
         return self.openbar.request("POST", path, company, body=body, headers={

@@ -8,12 +8,8 @@ import zlib
 import harness
 
 
-class HostileBodiesTest(harness.OpenbarTestCase):
-    def setUp(self):
-        super().setUp()
-        self.openbar.create_company("acme")
-        self.openbar.create_user("acme", "bob", "secret")
-        self.token = self.openbar.token("acme", "bob")
+class HostileBodiesTest(harness.TokenUserTestCase):
+    start_server = False  # each test starts the server with its own limits
 
     def post(self, body, headers=None, path="/api/customers/upload/"):
         all_headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}

@@ -75,18 +75,18 @@ class HttpLimitsTest(harness.OpenbarTestCase):
         self.openbar.start("--max-connections", "2")
         # Hold two keep-alive connections. The server may still count the
         # readiness probe's connection for a moment, so a 503 is retried.
-        held = []
+        open_connections = []
         deadline = time.monotonic() + 10
-        while len(held) < 2 and time.monotonic() < deadline:
+        while len(open_connections) < 2 and time.monotonic() < deadline:
             connection = socket.create_connection(("127.0.0.1", self.openbar.port))
             connection.settimeout(10)
             connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             if connection.recv(4096).startswith(b"HTTP/1.1 200"):
-                held.append(connection)
+                open_connections.append(connection)
             else:
                 connection.close()
                 time.sleep(0.1)
-        self.assertEqual(len(held), 2)
+        self.assertEqual(len(open_connections), 2)
         extra = socket.create_connection(("127.0.0.1", self.openbar.port))
         extra.settimeout(5)
         reply = b""
@@ -94,7 +94,7 @@ class HttpLimitsTest(harness.OpenbarTestCase):
             reply += chunk
         self.assertTrue(reply.startswith(b"HTTP/1.1 503"), reply)
         self.assertIn(b"too_many_connections", reply)
-        for connection in held + [extra]:
+        for connection in open_connections + [extra]:
             connection.close()
         time.sleep(0.2)
         self.assertEqual(self.openbar.request("GET", "/healthz", host="localhost").status, 200)

@@ -17,13 +17,9 @@ CUSTOMERS = 1000
 LONG_TEXT = "Helsinki" * 300
 
 
-class LargeRepliesTest(harness.OpenbarTestCase):
+class LargeRepliesTest(harness.TokenUserTestCase):
     def setUp(self):
         super().setUp()
-        self.openbar.create_company("acme")
-        self.openbar.create_user("acme", "bob", "secret")
-        self.token = self.openbar.token("acme", "bob")
-        self.openbar.start()
         self.customers = [{"external_id": f"large-{i:05d}", "first_name": LONG_TEXT, "last_name": LONG_TEXT,
                            "email": f"customer{i}@example.com", "city": LONG_TEXT}
                           for i in range(CUSTOMERS)]
