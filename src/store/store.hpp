@@ -76,6 +76,13 @@ public:
     virtual std::optional<Bytes> key_fingerprint() = 0;
     virtual void set_key_fingerprint(std::span<const std::uint8_t> fingerprint) = 0;
 
+    // A number that changes after every committed change to companies,
+    // users, tokens or TOTP enrolment, made by this process or by another
+    // one on the same database (the CLI). It is cheap enough to read on
+    // every request, so caches of credentials check it instead of the
+    // database. Only inequality means anything: compare, never subtract.
+    virtual std::uint64_t credential_generation() const = 0;
+
     virtual std::optional<Company> find_company(std::string_view name) = 0;
     // Throws StoreError(conflict) when the name is taken.
     virtual Company create_company(std::string_view name) = 0;

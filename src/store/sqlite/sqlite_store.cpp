@@ -28,10 +28,25 @@ AccessTokenRecord read_token(Statement& statement) {
     return token;
 }
 
+// No other process can open an in-memory database, so a counter private to
+// this process serves it.
+std::unique_ptr<SharedCounter> counter_for(const std::string& path) {
+    if (path == ":memory:") {
+        return std::make_unique<SharedCounter>();
+    }
+    return std::make_unique<SharedCounter>(path + "-generation");
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::string path)
-    : pool_(std::move(path)), records_(pool_), web_sessions_(pool_), totp_(pool_), audit_(pool_), integrations_(pool_) {}
+    : pool_(path),
+      credential_changes_(counter_for(path)),
+      records_(pool_),
+      web_sessions_(pool_),
+      totp_(pool_, *credential_changes_),
+      audit_(pool_),
+      integrations_(pool_) {}
 
 void SqliteStore::ping() {
     auto connection = pool_.lease();
@@ -62,6 +77,7 @@ std::optional<Company> SqliteStore::find_company(std::string_view name) {
 }
 
 Company SqliteStore::create_company(std::string_view name) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     connection->prepare("INSERT INTO companies (name) VALUES (?)").bind(1, name).run();
     return Company{connection->last_insert_rowid(), std::string(name)};
@@ -77,6 +93,7 @@ std::optional<User> SqliteStore::find_user(std::int64_t company_id, std::string_
 }
 
 User SqliteStore::create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     connection->prepare("INSERT INTO users (company_id, username, password_hash) VALUES (?, ?, ?)")
         .bind(1, company_id)
@@ -92,6 +109,7 @@ User SqliteStore::create_user(std::int64_t company_id, std::string_view username
 }
 
 void SqliteStore::set_password_hash(std::int64_t user_id, std::string_view password_hash) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     connection
         ->prepare("UPDATE users SET password_hash = ?, credential_epoch = credential_epoch + 1 WHERE id = ?")
@@ -104,6 +122,7 @@ void SqliteStore::set_password_hash(std::int64_t user_id, std::string_view passw
 }
 
 bool SqliteStore::set_user_active(std::int64_t user_id, bool active) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     bool was_active = false;
@@ -158,6 +177,7 @@ std::optional<AccessTokenRecord> SqliteStore::find_current_token(std::int64_t us
 
 AccessTokenRecord SqliteStore::create_token_if_missing(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
                                                        const Bytes& sealed) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     connection
@@ -179,6 +199,7 @@ AccessTokenRecord SqliteStore::create_token_if_missing(std::int64_t user_id, std
 
 AccessTokenRecord SqliteStore::replace_token(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
                                              const Bytes& sealed) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     connection->prepare("DELETE FROM access_tokens WHERE user_id = ?").bind(1, user_id).run();
