@@ -47,7 +47,7 @@ struct AccessTokenRecord {
 struct TokenOwner {
     std::int64_t token_id = 0;
     Bytes lookup_hash;
-    User user;
+    User user;  // without its password_hash, which no token check needs
 };
 
 class StoreError : public std::runtime_error {

@@ -149,7 +149,7 @@ std::optional<TokenOwner> SqliteStore::find_token_owner(std::int64_t company_id,
                                                         std::span<const std::uint8_t> lookup_hash) {
     auto connection = pool_.lease();
     auto statement = connection->prepare(
-        "SELECT t.id, t.lookup_hash, u.id, u.company_id, u.username, u.password_hash, u.credential_epoch, u.active "
+        "SELECT t.id, t.lookup_hash, u.id, u.company_id, u.username, '', u.credential_epoch, u.active "
         "FROM access_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.lookup_hash = ? AND t.company_id = ?");
     statement.bind(1, lookup_hash).bind(2, company_id);
