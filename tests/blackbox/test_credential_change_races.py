@@ -5,6 +5,7 @@ the counter file."""
 
 import base64
 import os
+import sqlite3
 import threading
 import time
 
@@ -12,8 +13,9 @@ from harness import Openbar, TokenUserTestCase, main
 
 TOKEN_PATH = "/api/auth/access-token/"
 HOUR_MS = "3600000"
-# Enough unknown-user logins to keep one hashing thread busy for about a
-# second, so that a later login for bob waits in the queue.
+# Enough unknown-user logins to keep one hashing thread busy for an
+# estimated second (argon2id takes tens of milliseconds each), so that a
+# later login for bob waits in the queue.
 QUEUE_FILLERS = 40
 
 
@@ -80,6 +82,20 @@ class CredentialChangeRaceTest(TokenUserTestCase):
             status = error
         self.assertIsNone(self.openbar.process.poll(), "the server exited: " + self.openbar.server_log()[-500:])
         self.assertEqual(status, 200)
+
+    def test_recreated_user_rejects_old_password(self):
+        self.openbar.start("--threads", "1")
+        self.warm(self.openbar, basic("bob", "secret"))
+        # openbar has no command to delete a user, so an SQL shell does it.
+        # SQLite gives the next user the deleted user's id again.
+        with sqlite3.connect(self.openbar.database, timeout=10) as database:
+            database.execute("DELETE FROM access_tokens")
+            database.execute("DELETE FROM users WHERE username = 'bob'")
+
+        self.openbar.create_user("acme", "bob", "new secret")
+
+        self.assertEqual(self.status(self.openbar, basic("bob", "secret")), 401)
+        self.assertEqual(self.status(self.openbar, basic("bob", "new secret")), 200)
 
     def change_during_verification(self, change):
         """Runs `change` while bob's password login waits for a hashing
