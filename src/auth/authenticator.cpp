@@ -58,10 +58,12 @@ Authenticator::Authenticator(store::Store& store, AccessTokenService& tokens, co
       address_throttle_(settings.address_failure_limit, settings.address_failure_window, settings.max_throttled_keys),
       cache_(settings.cache_ttl, settings.cache_max_entries) {}
 
-std::size_t Authenticator::KeyHash::operator()(const CredentialCache::Key& key) const {
+std::size_t Authenticator::VerificationHash::operator()(const Verification& verification) const {
+    // The credentials key is a keyed hash, so its first bytes are uniformly
+    // spread already.
     std::size_t value;
-    std::memcpy(&value, key.data(), sizeof value);
-    return value;
+    std::memcpy(&value, verification.credentials.data(), sizeof value);
+    return value ^ static_cast<std::size_t>(verification.credential_epoch);
 }
 
 void Authenticator::authenticate(AuthRequest request, std::function<void(AuthResult)> done) {
@@ -141,7 +143,10 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     auto key = cache_.key_for(request->company.id, credentials.user_id, credentials.password);
     auto user = store_.find_user(request->company.id, credentials.user_id);
     bool usable = user && user->active;
-    auto hit = cache_.find(key, usable ? user->id : 0, usable ? user->credential_epoch : 0);
+    std::int64_t user_id = usable ? user->id : 0;
+    std::int64_t credential_epoch = usable ? user->credential_epoch : 0;
+    std::string_view password_hash = usable ? std::string_view(user->password_hash) : std::string_view{};
+    auto hit = cache_.find(key, user_id, credential_epoch, password_hash);
     if (hit) {
         counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
         account_throttle_.record_success(account_key);
@@ -165,10 +170,12 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     // before the first failure was recorded.
     bool throttling_started = record_password_failure(account_key, request->client_address);
 
-    // Join a verification of the same credentials that is already running.
+    // Join a verification of the same credentials against the same user
+    // record that is already running.
+    Verification verification{key, user_id, credential_epoch, std::hash<std::string_view>()(password_hash)};
     {
         std::lock_guard lock(in_flight_mutex_);
-        auto [entry, first] = in_flight_.try_emplace(key);
+        auto [entry, first] = in_flight_.try_emplace(verification);
         entry->second.push_back(Waiter{request, std::move(done), throttling_started});
         if (!first) {
             return;
@@ -177,8 +184,8 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
 
     // Argon2id takes tens of milliseconds: verify on the hashing pool.
     auto password = std::make_shared<std::string>(credentials.password);
-    bool queued = hash_pool_.try_submit([this, key, account_key, user = std::move(user), password] {
-        verify_password(key, account_key, user, *password);
+    bool queued = hash_pool_.try_submit([this, verification, account_key, user = std::move(user), password] {
+        verify_password(verification, account_key, user, *password);
         sodium_memzero(password->data(), password->size());
     });
     if (!queued) {
@@ -186,8 +193,8 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
         std::vector<Waiter> waiters;
         {
             std::lock_guard lock(in_flight_mutex_);
-            waiters = std::move(in_flight_[key]);
-            in_flight_.erase(key);
+            waiters = std::move(in_flight_[verification]);
+            in_flight_.erase(verification);
         }
         for (auto& waiter : waiters) {
             refund_password_failure(account_key, waiter.request->client_address, false);
@@ -198,8 +205,9 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     }
 }
 
-void Authenticator::verify_password(const CredentialCache::Key& key, const std::string& account_key,
+void Authenticator::verify_password(const Verification& verification, const std::string& account_key,
                                     const std::optional<store::User>& user, const std::string& password) {
+    const CredentialCache::Key& key = verification.credentials;
     // An unknown user is verified against a dummy hash so that it costs the
     // same time as a wrong password.
     bool valid = hasher_.verify(password, user ? std::string_view(user->password_hash) : std::string_view{});
@@ -211,13 +219,13 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
     // user has TOTP is not known yet, so the entry marks it as enrolled,
     // which makes the next request look it up.
     if (accepted) {
-        cache_.insert(key, user->id, user->credential_epoch, true);
+        cache_.insert(key, user->id, user->credential_epoch, user->password_hash, true);
     }
     std::vector<Waiter> waiters;
     {
         std::lock_guard lock(in_flight_mutex_);
-        waiters = std::move(in_flight_[key]);
-        in_flight_.erase(key);
+        waiters = std::move(in_flight_[verification]);
+        in_flight_.erase(verification);
     }
 
     for (auto& waiter : waiters) {
@@ -274,7 +282,8 @@ AuthResult Authenticator::check_second_factor(const AuthRequest& request, Princi
         case TotpOutcome::Kind::not_enrolled: {
             // Later requests with these credentials can skip the TOTP lookup
             // until the epoch changes.
-            cache_.insert(key, principal.user.id, principal.user.credential_epoch, false);
+            cache_.insert(key, principal.user.id, principal.user.credential_epoch, principal.user.password_hash,
+                          false);
             AuthResult result;
             result.principal = std::move(principal);
             return result;

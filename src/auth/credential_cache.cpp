@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 
 #include "auth/sodium_init.hpp"
@@ -44,7 +45,8 @@ CredentialCache::Shard& CredentialCache::shard_for(const Key& key) const {
 }
 
 std::optional<CredentialCache::Entry> CredentialCache::find(const Key& key, std::int64_t user_id,
-                                                            std::int64_t credential_epoch) const {
+                                                            std::int64_t credential_epoch,
+                                                            std::string_view password_hash) const {
     if (max_entries_per_shard_ == 0 || ttl_.count() == 0) {
         return std::nullopt;
     }
@@ -56,13 +58,15 @@ std::optional<CredentialCache::Entry> CredentialCache::find(const Key& key, std:
         return std::nullopt;
     }
     const Entry& entry = found->second;
-    if (entry.expires_at <= now || entry.user_id != user_id || entry.credential_epoch != credential_epoch) {
+    if (entry.expires_at <= now || entry.user_id != user_id || entry.credential_epoch != credential_epoch ||
+        entry.password_hash_digest != std::hash<std::string_view>()(password_hash)) {
         return std::nullopt;
     }
     return entry;
 }
 
-void CredentialCache::insert(const Key& key, std::int64_t user_id, std::int64_t credential_epoch, bool totp_enrolled) {
+void CredentialCache::insert(const Key& key, std::int64_t user_id, std::int64_t credential_epoch,
+                             std::string_view password_hash, bool totp_enrolled) {
     if (max_entries_per_shard_ == 0 || ttl_.count() == 0) {
         return;
     }
@@ -79,7 +83,8 @@ void CredentialCache::insert(const Key& key, std::int64_t user_id, std::int64_t 
         });
         shard.entries.erase(oldest);
     }
-    shard.entries.insert_or_assign(key, Entry{user_id, credential_epoch, totp_enrolled, now + ttl_});
+    Entry entry{user_id, credential_epoch, std::hash<std::string_view>()(password_hash), totp_enrolled, now + ttl_};
+    shard.entries.insert_or_assign(key, entry);
 }
 
 }  // namespace openbar::auth

@@ -21,7 +21,10 @@ namespace openbar::auth {
 // under a key drawn at random when the process starts, so the cache stores
 // no password. Each entry records the user's credential epoch at
 // verification time: a password change, TOTP change or disabled user
-// increments the epoch, and the entry stops matching at once.
+// increments the epoch, and the entry stops matching at once. SQLite
+// reuses the id of a deleted user that had the highest id, and a new user's
+// epoch starts over, so an entry also records a digest of the stored
+// password hash, whose salt is random for every user created.
 //
 // NOTE: BLAKE2b is fast, so a memory dump that includes the process key
 // allows much faster password guessing against cached entries than the
@@ -33,6 +36,7 @@ public:
     struct Entry {
         std::int64_t user_id = 0;
         std::int64_t credential_epoch = 0;
+        std::size_t password_hash_digest = 0;
         // Whether the user had TOTP at this epoch. Enrolment changes the
         // epoch, so the flag stays correct for as long as the entry matches.
         bool totp_enrolled = true;
@@ -46,10 +50,12 @@ public:
     Key key_for(std::int64_t company_id, std::string_view username, std::string_view password) const;
 
     // Returns the entry when it exists, has not expired and matches the
-    // user's current id and credential epoch.
-    std::optional<Entry> find(const Key& key, std::int64_t user_id, std::int64_t credential_epoch) const;
+    // user's current id, credential epoch and stored password hash.
+    std::optional<Entry> find(const Key& key, std::int64_t user_id, std::int64_t credential_epoch,
+                              std::string_view password_hash) const;
 
-    void insert(const Key& key, std::int64_t user_id, std::int64_t credential_epoch, bool totp_enrolled);
+    void insert(const Key& key, std::int64_t user_id, std::int64_t credential_epoch, std::string_view password_hash,
+                bool totp_enrolled);
 
 private:
     struct KeyHash {
