@@ -42,12 +42,15 @@ SharedCounter::SharedCounter(const std::string& path) {
         errno = EINVAL;
         fail(path, "not a regular file");
     }
-    // Growing a file that another process grew already changes nothing,
-    // and the new bytes read as zero.
+    // Allocating blocks that another process allocated already changes
+    // nothing, and new bytes read as zero. The blocks must exist on disk
+    // before the mapping is written: a write to a hole in a full file system
+    // raises SIGBUS, where posix_fallocate returns ENOSPC.
     std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    if (static_cast<std::size_t>(info.st_size) < size && ::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    if (int error = ::posix_fallocate(fd, 0, static_cast<off_t>(size)); error != 0) {
         ::close(fd);
-        fail(path, "ftruncate");
+        errno = error;
+        fail(path, "posix_fallocate");
     }
     void* mapping = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     ::close(fd);

@@ -28,20 +28,26 @@ AccessTokenRecord read_token(Statement& statement) {
     return token;
 }
 
-// No other process can open an in-memory database, so a counter private to
-// this process serves it.
-std::unique_ptr<SharedCounter> counter_for(const std::string& path) {
-    if (path == ":memory:") {
+// Opens the change counter beside the database file, named after the path
+// SQLite resolved (absolute, symbolic links followed, a file: URI decoded),
+// so processes that name the database differently still share one counter.
+// No other process can open a database without a file (in memory or
+// temporary), so a counter private to this process serves it.
+// NOTE: two hard links to one database file still get two counters.
+std::unique_ptr<SharedCounter> counter_for(ConnectionPool& pool) {
+    auto connection = pool.lease();
+    const char* file = sqlite3_db_filename(connection->handle(), "main");
+    if (file == nullptr || *file == '\0') {
         return std::make_unique<SharedCounter>();
     }
-    return std::make_unique<SharedCounter>(path + "-generation");
+    return std::make_unique<SharedCounter>(std::string(file) + "-generation");
 }
 
 }  // namespace
 
 SqliteStore::SqliteStore(std::string path)
     : pool_(path),
-      credential_changes_(counter_for(path)),
+      credential_changes_(counter_for(pool_)),
       records_(pool_),
       web_sessions_(pool_),
       totp_(pool_, *credential_changes_),
