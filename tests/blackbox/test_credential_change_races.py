@@ -13,10 +13,11 @@ from harness import Openbar, TokenUserTestCase, main
 
 TOKEN_PATH = "/api/auth/access-token/"
 HOUR_MS = "3600000"
-# Enough unknown-user logins to keep one hashing thread busy for an
-# estimated second (argon2id takes tens of milliseconds each), so that a
-# later login for bob waits in the queue.
-QUEUE_FILLERS = 40
+# Unknown-user logins that keep one hashing thread busy, so that a later
+# login for bob waits in the queue while a credential changes. At an
+# estimated 10 to 50 ms per argon2id hash they take 1.5 to 7.5 s, several
+# times what the change takes.
+QUEUE_FILLERS = 150
 
 
 def basic(username, password):
@@ -101,7 +102,7 @@ class CredentialChangeRaceTest(TokenUserTestCase):
         """Runs `change` while bob's password login waits for a hashing
         thread, then returns the status of a login with the same
         credentials sent after `change` returned."""
-        self.openbar.start("--hash-threads", "1", "--threads", "2")
+        self.openbar.start("--hash-threads", "1", "--threads", "2", "--address-failure-limit", "1000")
         statuses = {}
 
         def login(name, authorization):
@@ -111,10 +112,10 @@ class CredentialChangeRaceTest(TokenUserTestCase):
                    for i in range(QUEUE_FILLERS)]
         for thread in threads:
             thread.start()
-        time.sleep(0.3)
+        time.sleep(0.1)
         first = threading.Thread(target=login, args=("first", basic("bob", "secret")))
         first.start()
-        time.sleep(0.2)
+        time.sleep(0.1)
 
         change()
         after_change = threading.Thread(target=login, args=("after change", basic("bob", "secret")))
