@@ -128,6 +128,11 @@ class CredentialChangeRaceTest(TokenUserTestCase):
         status = self.change_during_verification(lambda: self.openbar.cli("user", "disable", "acme", "bob"))
         self.assertEqual(status, 401)
 
+    def test_enable_during_password_verification(self):
+        self.openbar.cli("user", "disable", "acme", "bob")
+        status = self.change_during_verification(lambda: self.openbar.cli("user", "enable", "acme", "bob"))
+        self.assertEqual(status, 200)
+
     def test_password_change_during_verification(self):
         status = self.change_during_verification(
             lambda: self.openbar.cli("user", "set-password", "acme", "bob", "--password-stdin", input="changed\n"))
