@@ -31,15 +31,16 @@ http::Response token_response(const std::string& token) {
         return response;
     }
 
+    // A new response has no fields, so insert() need not look for one to replace as set() does.
     http::Response response{http::Status::ok, 11};
-    response.set(http::beast_http::field::content_type, "application/json");
-    response.set(http::beast_http::field::cache_control, "no-store");
     std::string& body = response.body();
     body.reserve(token.size() + 13);
     body += "{\"token\":\"";
     body += token;
     body += "\"}";
-    response.prepare_payload();
+    response.insert(http::beast_http::field::content_type, "application/json");
+    response.insert(http::beast_http::field::content_length, std::to_string(body.size()));
+    response.insert(http::beast_http::field::cache_control, "no-store");
     return response;
 }
 
@@ -49,7 +50,7 @@ http::Response token_response(const std::string& token) {
 // request, so returning it skips reading and decrypting that copy.
 std::optional<std::string> authenticated_token(const http::Exchange& exchange) {
     if (!exchange.principal->token_id) return std::nullopt;
-    auto header = exchange.request.find(http::beast_http::field::authorization);
+    auto header = http::find_field(exchange.request, http::beast_http::field::authorization);
     if (header == exchange.request.end()) return std::nullopt;
 
     // `Token` and `Bearer`: the authenticator has checked the token's form,

@@ -36,7 +36,7 @@ Socket& tcp_layer(Stream& stream) {
 // serializer writes for a string body with a Content-Length, built with
 // plain appends: Beast's buffer sequence machinery cost more per response
 // than the whole token check.
-void serialize_header(const Response& response, std::string& header) {
+void serialize_header(const Response& response, bool add_connection_close, std::string& header) {
     header.clear();
     header += "HTTP/";
     header += static_cast<char>('0' + response.version() / 10);
@@ -53,6 +53,7 @@ void serialize_header(const Response& response, std::string& header) {
         header += field.value();
         header += "\r\n";
     }
+    if (add_connection_close) header += "Connection: close\r\n";
     header += "\r\n";
 }
 
@@ -61,7 +62,7 @@ void serialize_header(const Response& response, std::string& header) {
 bool has_current_content_length(const Response& response) {
     auto status = response.result_int();
     if (status < 200 || status == 204 || status == 304) return false;
-    auto field = response.find(beast_http::field::content_length);
+    auto field = find_field(response, beast_http::field::content_length);
     if (field == response.end()) return false;
     std::array<char, 24> digits{};
     auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), response.body().size());
@@ -189,7 +190,7 @@ void Session<Stream>::after_admission(std::optional<Response> early) {
     // waits for this interim response before sending the body. It is sent
     // only now, after authentication succeeded.
     Request& request = parser_->get();
-    auto expect = request.find(beast_http::field::expect);
+    auto expect = find_field(request, beast_http::field::expect);
     if (expect != request.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
         auto interim = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_, 11);
         set_deadline(server_.config().write_timeout);
@@ -277,7 +278,15 @@ void Session<Stream>::send(Response response, bool close_after) {
     // header as it read them, so no field lookup is needed here.
     bool request_keep_alive = exchange_ && parser_->keep_alive();
     bool close = close_after || server_.stopping() || !request_keep_alive;
-    response.keep_alive(!close);
+    // An HTTP/1.1 response without a Connection field keeps the connection
+    // open, so the usual case needs only "Connection: close" written when
+    // closing. keep_alive() would look the field up twice in the tree.
+    bool add_connection_close = false;
+    if (response.version() == 11 && find_field(response, beast_http::field::connection) == response.end()) {
+        add_connection_close = close;
+    } else {
+        response.keep_alive(!close);
+    }
     if (!has_current_content_length(response)) response.prepare_payload();
     if (exchange_ && spdlog::should_log(spdlog::level::debug)) {
         // The client address and scheme are the ones X-Forwarded-For and
@@ -290,7 +299,7 @@ void Session<Stream>::send(Response response, bool close_after) {
     }
 
     response_.emplace(std::move(response));
-    serialize_header(*response_, response_header_);
+    serialize_header(*response_, add_connection_close, response_header_);
     std::array<net::const_buffer, 2> wire{net::buffer(response_header_), net::buffer(response_->body())};
 
     std::size_t written = 0;
