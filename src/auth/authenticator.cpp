@@ -97,15 +97,7 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
         return;
     }
 
-    // Every result from here on, including the overloaded one, is for this
-    // Basic attempt.
-    done = [done = std::move(done), username = basic.user_id](AuthResult result) {
-        result.method = AuthMethod::basic;
-        result.username = username;
-        done(std::move(result));
-    };
-
-    authenticate_password(std::make_shared<AuthRequest>(std::move(request)), std::move(basic), std::move(done));
+    authenticate_password(std::move(request), std::move(basic), std::move(done));
 }
 
 AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method) {
@@ -118,21 +110,36 @@ AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::st
     return result;
 }
 
-void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, BasicCredentials credentials,
-                                          std::function<void(AuthResult)> done) {
+void Authenticator::authenticate_password(AuthRequest request_value, BasicCredentials credentials,
+                                          std::function<void(AuthResult)> done_value) {
     struct PasswordWiper {
         std::string& password;
         ~PasswordWiper() { sodium_memzero(password.data(), password.size()); }
     } wiper{credentials.password};
 
+    // Every result, including the overloaded one, is for this Basic
+    // attempt. The results decided here go through `finish` without a copy
+    // of the request or the callback; a verification on the hashing pool
+    // gets both on the heap further down.
+    const std::string& username = credentials.user_id;
+    auto finish = [&](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
+        done_value(std::move(result));
+    };
+    const AuthRequest* request = &request_value;
+
     // Throttling comes first and is keyed by the name as sent, so a locked
     // account gets the same response whether or not the user exists, and
     // costs no hash.
-    std::string account_key = std::to_string(request->company.id) + ":" + credentials.user_id;
+    std::string company_id = std::to_string(request->company.id);
+    std::string account_key;
+    account_key.reserve(company_id.size() + 1 + username.size());
+    account_key.append(company_id).append(":").append(username);
     auto wait = std::max(account_throttle_.locked_for(account_key), address_throttle_.locked_for(request->client_address));
     if (wait.count() > 0) {
         counters_.password_throttled.fetch_add(1, std::memory_order_relaxed);
-        done(throttled("too many failed password attempts; retry later or use token authentication", wait));
+        finish(throttled("too many failed password attempts; retry later or use token authentication", wait));
         return;
     }
 
@@ -160,9 +167,18 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
             spdlog::error("password authentication for company {} failed: {}", request->company.id, error.what());
             result = internal_failure();
         }
-        done(std::move(result));
+        finish(std::move(result));
         return;
     }
+
+    // From here on the attempt may finish on a hashing thread.
+    auto shared_request = std::make_shared<AuthRequest>(std::move(request_value));
+    request = shared_request.get();
+    std::function<void(AuthResult)> done = [done = std::move(done_value), username](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
+        done(std::move(result));
+    };
 
     // Every attempt that needs a hash is counted as a failure before it is
     // verified and taken back if it succeeds. Counting only after the hash
@@ -176,7 +192,7 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     {
         std::lock_guard lock(in_flight_mutex_);
         auto [entry, first] = in_flight_.try_emplace(verification);
-        entry->second.push_back(Waiter{request, std::move(done), throttling_started});
+        entry->second.push_back(Waiter{shared_request, std::move(done), throttling_started});
         if (!first) {
             return;
         }

@@ -114,8 +114,7 @@ private:
     };
 
     AuthResult authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method);
-    void authenticate_password(std::shared_ptr<AuthRequest> request, BasicCredentials credentials,
-                               std::function<void(AuthResult)> done);
+    void authenticate_password(AuthRequest request, BasicCredentials credentials, std::function<void(AuthResult)> done);
     void verify_password(const Verification& verification, const std::string& account_key,
                          const std::optional<store::User>& user, const std::string& password);
     // Counts a failed password; returns true when that started a lockout.

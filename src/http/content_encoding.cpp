@@ -74,7 +74,7 @@ std::string inflate_body(const std::string& input, int window_bits, std::string_
 }  // namespace
 
 void decode_content_encoding(Request& request, std::size_t max_bytes) {
-    auto header = request.find(beast_http::field::content_encoding);
+    auto header = find_field(request, beast_http::field::content_encoding);
     if (header == request.end()) return;
 
     std::string encoding = util::to_lower_ascii(header->value());

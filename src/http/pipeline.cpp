@@ -20,6 +20,14 @@ std::vector<std::string> header_values(const Request& request, std::string_view 
     return values;
 }
 
+// Returns the next field after `field` with the same name, or request.end().
+beast_http::fields::const_iterator find_field_after(const Request& request, beast_http::fields::const_iterator field) {
+    for (auto it = std::next(field); it != request.end(); ++it) {
+        if (it->name() == field->name()) return it;
+    }
+    return request.end();
+}
+
 ApiError not_found_error() {
     return ApiError(ErrorKind::not_found, "not_found", "no such resource");
 }
@@ -168,10 +176,10 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         // a client cannot pick another company's data through a proxy.
         if (exchange.route->access != Access::public_any_host) {
             // RFC 9112 section 3.2: a request with more than one Host is invalid.
-            if (request.count(beast_http::field::host) > 1) {
+            auto host = find_field(request, beast_http::field::host);
+            if (host != request.end() && find_field_after(request, host) != request.end()) {
                 throw ApiError(ErrorKind::bad_request, "duplicate_host", "send exactly one Host header");
             }
-            auto host = request.find(beast_http::field::host);
             auto name = host == request.end() ? std::nullopt
                                               : company_from_host(host->value(), config_.base_domain);
             if (name) {

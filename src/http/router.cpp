@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <array>
 #include <stdexcept>
 
 namespace openbar::http {
@@ -22,6 +23,11 @@ std::vector<std::string> split_path(std::string_view path) {
     return segments;
 }
 
+// A `{name}` pattern segment.
+bool is_parameter(std::string_view segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
 }  // namespace
 
 void Router::add(std::string pattern, Access access, beast_http::verb method, Handler handler) {
@@ -41,6 +47,9 @@ void Router::add_async(std::string pattern, Access access, beast_http::verb meth
     }
     Route route;
     route.segments = split_path(pattern);
+    if (route.segments.size() > max_segments) {
+        throw std::logic_error("route " + pattern + " has more than " + std::to_string(max_segments) + " segments");
+    }
     route.pattern = std::move(pattern);
     route.access = access;
     route.methods[method] = std::move(handler);
@@ -55,22 +64,38 @@ std::optional<RouteMatch> Router::match(std::string_view path) const {
     if ((trimmed.size() > 1 && trimmed.back() == '/') || trimmed.find("//") != std::string_view::npos) {
         return std::nullopt;
     }
-    std::vector<std::string> segments = split_path(trimmed);
+
+    // The segments are views into `path`, split on the stack: matching
+    // allocates only the parameters of the route that matched.
+    std::string_view rest = trimmed.substr(1);
+    std::array<std::string_view, max_segments> segments;
+    std::size_t count = 0;
+    while (!rest.empty()) {
+        if (count == segments.size()) return std::nullopt;  // longer than any route
+        std::size_t slash = rest.find('/');
+        segments[count++] = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    }
 
     for (const Route& route : routes_) {
-        if (route.segments.size() != segments.size()) continue;
-        RouteMatch match{&route, {}};
+        if (route.segments.size() != count) continue;
         bool matched = true;
-        for (std::size_t i = 0; i < segments.size() && matched; ++i) {
+        for (std::size_t i = 0; i < count && matched; ++i) {
             const std::string& expected = route.segments[i];
-            if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
-                if (segments[i].empty()) matched = false;
-                match.params[expected.substr(1, expected.size() - 2)] = segments[i];
-            } else if (expected != segments[i]) {
-                matched = false;
+            if (is_parameter(expected)) {
+                matched = !segments[i].empty();
+            } else {
+                matched = expected == segments[i];
             }
         }
-        if (matched) return match;
+        if (!matched) continue;
+
+        RouteMatch match{&route, {}};
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::string& expected = route.segments[i];
+            if (is_parameter(expected)) match.params[expected.substr(1, expected.size() - 2)] = segments[i];
+        }
+        return match;
     }
     return std::nullopt;
 }

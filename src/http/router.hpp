@@ -53,6 +53,9 @@ public:
     // The value of the Allow header for a route.
     static std::string allow_header(const Route& route);
 
+    // The most segments a route pattern may have.
+    static constexpr std::size_t max_segments = 16;
+
 private:
     std::vector<Route> routes_;
 };

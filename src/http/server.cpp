@@ -150,7 +150,7 @@ net::io_context::executor_type Server::next_session_executor() {
 }
 
 void Server::accept() {
-    acceptor_.async_accept(next_session_executor(), [this](boost::system::error_code error, tcp::socket socket) {
+    acceptor_.async_accept(next_session_executor(), [this](boost::system::error_code error, Socket socket) {
         if (error) {
             if (error == net::error::operation_aborted) return;
             // Out of file descriptors and similar: retrying at once would spin,
@@ -195,11 +195,10 @@ void Server::accept() {
                              client_address, open, *suppressed);
             }
         } else if (tls_) {
-            std::make_shared<TlsSession>(*this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_),
-                                         client_address)
+            std::make_shared<TlsSession>(*this, beast::ssl_stream<Socket>(std::move(socket), *tls_), client_address)
                 ->start();
         } else {
-            std::make_shared<PlainSession>(*this, beast::tcp_stream(std::move(socket)), client_address)->start();
+            std::make_shared<PlainSession>(*this, std::move(socket), client_address)->start();
         }
         accept();
     });

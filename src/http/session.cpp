@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <string>
 #include <thread>
 
@@ -26,17 +27,17 @@ namespace net = boost::asio;
 namespace {
 
 template <class Stream>
-beast::tcp_stream& tcp_layer(Stream& stream) {
+Socket& tcp_layer(Stream& stream) {
     return beast::get_lowest_layer(stream);
 }
 
 // Renders the status line and header fields as HTTP/1.1 puts them on the
-// wire. The same bytes Beast's serializer writes for a string body with a
-// Content-Length, built with plain appends: Beast's buffer sequence
-// machinery cost more per response than the whole token check.
-std::string serialize_header(const Response& response) {
-    std::string header;
-    header.reserve(256);
+// wire into `header`, reusing its capacity. The same bytes Beast's
+// serializer writes for a string body with a Content-Length, built with
+// plain appends: Beast's buffer sequence machinery cost more per response
+// than the whole token check.
+void serialize_header(const Response& response, bool add_connection_close, std::string& header) {
+    header.clear();
     header += "HTTP/";
     header += static_cast<char>('0' + response.version() / 10);
     header += '.';
@@ -52,8 +53,20 @@ std::string serialize_header(const Response& response) {
         header += field.value();
         header += "\r\n";
     }
+    if (add_connection_close) header += "Connection: close\r\n";
     header += "\r\n";
-    return header;
+}
+
+// True when the response already carries the Content-Length that
+// prepare_payload() would set, which saves replacing the field.
+bool has_current_content_length(const Response& response) {
+    auto status = response.result_int();
+    if (status < 200 || status == 204 || status == 304) return false;
+    auto field = find_field(response, beast_http::field::content_length);
+    if (field == response.end()) return false;
+    std::array<char, 24> digits{};
+    auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), response.body().size());
+    return error == std::errc() && field->value() == std::string_view(digits.data(), end - digits.data());
 }
 
 // Bytes requested from the socket per read while a request body arrives (Beast
@@ -61,23 +74,37 @@ std::string serialize_header(const Response& response) {
 constexpr std::size_t body_read_bytes = 64 * 1024;
 constexpr std::size_t idle_buffer_bytes = 4 * 1024;
 
-constexpr bool is_tls(const beast::tcp_stream*) { return false; }
-constexpr bool is_tls(const beast::ssl_stream<beast::tcp_stream>*) { return true; }
+constexpr bool is_tls(const Socket*) { return false; }
+constexpr bool is_tls(const beast::ssl_stream<Socket>*) { return true; }
 
 }  // namespace
 
 template <class Stream>
 Session<Stream>::Session(Server& server, Stream stream, std::string client_address)
-    : server_(server), stream_(std::move(stream)), client_address_(std::move(client_address)) {}
+    : server_(server),
+      stream_(std::move(stream)),
+      client_address_(std::move(client_address)),
+      deadline_timer_(tcp_layer(stream_).get_executor()) {}
 
 template <class Stream>
 void Session<Stream>::start() {
     server_.session_started(this);
     // Run on the session's own thread from here on.
     net::dispatch(stream_.get_executor(), [self = self()] {
+        // send() writes replies with a synchronous write_some that must
+        // return would_block instead of waiting for a full send buffer.
+        // Set once here: each call to non_blocking() is an ioctl.
+        beast::error_code error;
+        tcp_layer(self->stream_).non_blocking(true, error);
+        if (error) {
+            spdlog::debug("connection from {} failed: {}", self->client_address_, error.message());
+            self->close();
+            return;
+        }
         if constexpr (is_tls(static_cast<Stream*>(nullptr))) {
-            tcp_layer(self->stream_).expires_after(self->server_.config().header_timeout);
+            self->set_deadline(self->server_.config().header_timeout);
             self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code error) {
+                self->clear_deadline();
                 if (error) {
                     spdlog::debug("TLS handshake with {} failed: {}", self->client_address_, error.message());
                     self->close();
@@ -96,7 +123,8 @@ void Session<Stream>::shut_down_when_idle() {
     net::post(stream_.get_executor(), [self = self()] {
         if (self->idle_ && self->buffer_.size() == 0) {
             // Cancels the pending read; on_header gets operation_aborted and closes.
-            tcp_layer(self->stream_).cancel();
+            beast::error_code ignored;
+            tcp_layer(self->stream_).cancel(ignored);
         }
     });
 }
@@ -116,7 +144,7 @@ void Session<Stream>::read_header() {
     idle_ = true;
 
     // One deadline covers the keep-alive wait and the whole header.
-    tcp_layer(stream_).expires_after(config.header_timeout);
+    set_deadline(config.header_timeout);
     beast_http::async_read_header(stream_, buffer_, *parser_,
                                   [self = self()](beast::error_code error, std::size_t) { self->on_header(error); });
 }
@@ -124,13 +152,14 @@ void Session<Stream>::read_header() {
 template <class Stream>
 void Session<Stream>::on_header(beast::error_code error) {
     idle_ = false;
+    clear_deadline();
     if (error) {
         send_parse_error(error);
         return;
     }
 
     Request& request = parser_->get();
-    exchange_ = std::make_unique<Exchange>(request, client_address_);
+    exchange_.emplace(request, client_address_);
     exchange_->secure = is_tls(static_cast<Stream*>(nullptr));
 
     server_.pipeline().admit(*exchange_, [self = self(), thread = std::this_thread::get_id()](
@@ -161,11 +190,12 @@ void Session<Stream>::after_admission(std::optional<Response> early) {
     // waits for this interim response before sending the body. It is sent
     // only now, after authentication succeeded.
     Request& request = parser_->get();
-    auto expect = request.find(beast_http::field::expect);
+    auto expect = find_field(request, beast_http::field::expect);
     if (expect != request.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
         auto interim = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_, 11);
-        tcp_layer(stream_).expires_after(server_.config().write_timeout);
+        set_deadline(server_.config().write_timeout);
         beast_http::async_write(stream_, *interim, [self = self(), interim](beast::error_code error, std::size_t) {
+            self->clear_deadline();
             if (error) {
                 self->close();
                 return;
@@ -191,13 +221,14 @@ void Session<Stream>::read_body() {
     std::size_t read_size = std::min<std::uint64_t>(length.value_or(body_read_bytes), body_read_bytes);
     if (buffer_.capacity() < read_size) buffer_.reserve(read_size);
 
-    tcp_layer(stream_).expires_after(server_.config().body_timeout);
+    set_deadline(server_.config().body_timeout);
     beast_http::async_read(stream_, buffer_, *parser_,
                            [self = self()](beast::error_code error, std::size_t) { self->on_body(error); });
 }
 
 template <class Stream>
 void Session<Stream>::on_body(beast::error_code error) {
+    clear_deadline();
     if (error) {
         send_parse_error(error);
         return;
@@ -243,11 +274,21 @@ void Session<Stream>::send_parse_error(beast::error_code error) {
 
 template <class Stream>
 void Session<Stream>::send(Response response, bool close_after) {
-    bool request_keep_alive = exchange_ ? exchange_->request.keep_alive() : false;
+    // The parser worked out keep-alive from the version and Connection
+    // header as it read them, so no field lookup is needed here.
+    bool request_keep_alive = exchange_ && parser_->keep_alive();
     bool close = close_after || server_.stopping() || !request_keep_alive;
-    response.keep_alive(!close);
-    response.prepare_payload();
-    if (exchange_) {
+    // An HTTP/1.1 response without a Connection field keeps the connection
+    // open, so the usual case needs only "Connection: close" written when
+    // closing. keep_alive() would look the field up twice in the tree.
+    bool add_connection_close = false;
+    if (response.version() == 11 && find_field(response, beast_http::field::connection) == response.end()) {
+        add_connection_close = close;
+    } else {
+        response.keep_alive(!close);
+    }
+    if (!has_current_content_length(response)) response.prepare_payload();
+    if (exchange_ && spdlog::should_log(spdlog::level::debug)) {
         // The client address and scheme are the ones X-Forwarded-For and
         // X-Forwarded-Proto gave when the peer is a trusted proxy.
         // The raw target is logged, not the decoded path: the HTTP parser has
@@ -257,20 +298,18 @@ void Session<Stream>::send(Response response, bool close_after) {
                       exchange_->secure ? "https" : "http", response.result_int());
     }
 
-    response_ = std::make_unique<Response>(std::move(response));
-    response_header_ = serialize_header(*response_);
+    response_.emplace(std::move(response));
+    serialize_header(*response_, add_connection_close, response_header_);
     std::array<net::const_buffer, 2> wire{net::buffer(response_header_), net::buffer(response_->body())};
 
     std::size_t written = 0;
     if constexpr (!is_tls(static_cast<Stream*>(nullptr))) {
         // A reply usually fits in the socket's send buffer: write it now,
-        // without a trip through the reactor and the stream's write timer.
-        // The socket is non-blocking, so a full send buffer returns
-        // would_block instead of stalling this thread.
+        // without a trip through the reactor and the write timeout.
+        // start() made the socket non-blocking, so a full send buffer
+        // returns would_block instead of stalling this thread.
         beast::error_code error;
-        auto& socket = tcp_layer(stream_).socket();
-        socket.non_blocking(true, error);
-        if (!error) written = socket.write_some(wire, error);
+        written = tcp_layer(stream_).write_some(wire, error);
         if (error && error != net::error::would_block) {
             on_write(error, close);
             return;
@@ -285,8 +324,9 @@ void Session<Stream>::send(Response response, bool close_after) {
     // The rest of the response waits for the client under the write timeout.
     beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(wire);
     rest.consume(written);
-    tcp_layer(stream_).expires_after(server_.config().write_timeout);
+    set_deadline(server_.config().write_timeout);
     net::async_write(stream_, rest, [self = self(), close](beast::error_code error, std::size_t) {
+        self->clear_deadline();
         self->on_write(error, close);
     });
 }
@@ -308,22 +348,62 @@ void Session<Stream>::close() {
     beast::error_code ignored;
     if constexpr (is_tls(static_cast<Stream*>(nullptr))) {
         // A TLS close_notify could block on a dead peer; bound it.
-        tcp_layer(stream_).expires_after(std::chrono::seconds(2));
+        set_deadline(std::chrono::seconds(2));
         stream_.async_shutdown([self = self()](beast::error_code) {
             beast::error_code ignored_error;
-            tcp_layer(self->stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored_error);
-            tcp_layer(self->stream_).close();
+            self->clear_deadline();
+            self->deadline_timer_.cancel();
+            tcp_layer(self->stream_).shutdown(net::ip::tcp::socket::shutdown_both, ignored_error);
+            tcp_layer(self->stream_).close(ignored_error);
             self->server_.session_finished(self.get());
         });
         return;
     } else {
-        tcp_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-        tcp_layer(stream_).close();
+        // The pending timer wait holds a reference to this session; cancel
+        // it so the session can be destroyed.
+        clear_deadline();
+        deadline_timer_.cancel();
+        tcp_layer(stream_).shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+        tcp_layer(stream_).close(ignored);
     }
     server_.session_finished(this);
 }
 
-template class Session<beast::tcp_stream>;
-template class Session<beast::ssl_stream<beast::tcp_stream>>;
+template <class Stream>
+void Session<Stream>::set_deadline(std::chrono::steady_clock::duration timeout) {
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+    if (deadline_timer_waiting_ && deadline_timer_.expiry() <= deadline_) return;
+
+    // expires_at() cancels a wait for a later time; that handler sees operation_aborted.
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_waiting_ = true;
+    deadline_timer_.async_wait([self = self()](beast::error_code error) { self->on_deadline_timer(error); });
+}
+
+template <class Stream>
+void Session<Stream>::on_deadline_timer(beast::error_code error) {
+    // Cancelled: either replaced by an earlier wait, which now owns
+    // deadline_timer_waiting_, or the connection closed.
+    if (error) return;
+    deadline_timer_waiting_ = false;
+    if (deadline_ == std::chrono::steady_clock::time_point::max()) return;  // no read or write in progress
+
+    if (std::chrono::steady_clock::now() >= deadline_) {
+        // Closing the socket ends the pending read or write with
+        // operation_aborted, and its handler closes the session.
+        spdlog::debug("connection from {} timed out", client_address_);
+        clear_deadline();
+        beast::error_code ignored;
+        tcp_layer(stream_).close(ignored);
+        return;
+    }
+    // The deadline moved later while the timer waited: wait again.
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_waiting_ = true;
+    deadline_timer_.async_wait([self = self()](beast::error_code wait_error) { self->on_deadline_timer(wait_error); });
+}
+
+template class Session<Socket>;
+template class Session<beast::ssl_stream<Socket>>;
 
 }  // namespace openbar::http

@@ -29,15 +29,19 @@ std::optional<std::string> company_from_host(std::string_view host, std::string_
     if (!name || name->empty()) {
         return std::nullopt;
     }
-    std::string lowered = util::to_lower_ascii(*name);
-    if (lowered.back() == '.') {
-        lowered.pop_back();
+    std::string_view fqdn = *name;
+    if (fqdn.back() == '.') {
+        fqdn.remove_suffix(1);
     }
-    std::string suffix = "." + util::to_lower_ascii(base_domain);
-    if (lowered.size() <= suffix.size() || !lowered.ends_with(suffix)) {
+    // Compared in place: only the label is copied, once it is known to be one.
+    if (fqdn.size() <= base_domain.size() + 1) {
         return std::nullopt;
     }
-    std::string label = lowered.substr(0, lowered.size() - suffix.size());
+    std::size_t label_size = fqdn.size() - base_domain.size() - 1;
+    if (fqdn[label_size] != '.' || !util::iequals(fqdn.substr(label_size + 1), base_domain)) {
+        return std::nullopt;
+    }
+    std::string label = util::to_lower_ascii(fqdn.substr(0, label_size));
     if (!util::is_dns_label(label)) {
         return std::nullopt;
     }

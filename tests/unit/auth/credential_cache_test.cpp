@@ -22,6 +22,17 @@ TEST(CredentialCache, KeySeparatesFields) {
     EXPECT_NE(cache.key_for(1, "ab", "c"), cache.key_for(1, "a", "bc"));
 }
 
+TEST(CredentialCache, KeyOfLongCredentials) {
+    // Credentials longer than the stack buffer take the heap path.
+    CredentialCache cache(300s, 100);
+    std::string long_password(1000, 'x');
+    std::string other_password = long_password;
+    other_password.back() = 'y';
+    EXPECT_EQ(cache.key_for(1, "bob", long_password), cache.key_for(1, "bob", long_password));
+    EXPECT_NE(cache.key_for(1, "bob", long_password), cache.key_for(1, "bob", other_password));
+    EXPECT_NE(cache.key_for(1, std::string(300, 'u'), "pw"), cache.key_for(1, std::string(299, 'u'), "upw"));
+}
+
 TEST(CredentialCache, KeyDiffersPerInstance) {
     CredentialCache first(300s, 100);
     CredentialCache second(300s, 100);
