@@ -4,7 +4,9 @@ to the next request, however the database is named and whatever happens to
 the counter file."""
 
 import base64
+import http.client
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -44,6 +46,109 @@ class CredentialChangeRaceTest(TokenUserTestCase):
         other.start("--identity-cache-ttl-ms", HOUR_MS, "--threads", "1")
         self.addCleanup(other.stop)
         return other
+
+    def test_changes_under_concurrent_load(self):
+        """Checks each request against the credentials of its moment.
+
+        Both servers and the CLI rotate the token, disable and enable the
+        user and change the password, while six clients send token, Basic
+        access-token and password requests to both servers. A request sent
+        after a change returned, with its response received before the next
+        change started, must get the status that the credentials of that
+        period call for."""
+        limits = ("--identity-cache-ttl-ms", HOUR_MS, "--address-failure-limit", "100000",
+                  "--password-lockout-failures", "1000")
+        self.openbar.start("--threads", "3", *limits)
+        other = Openbar(self.workdir)
+        other.log_path = os.path.join(self.workdir, "other-server.log")
+        other.start("--threads", "2", *limits)
+        self.addCleanup(other.stop)
+        servers = [self.openbar, other]
+
+        state = {"token": self.token, "password": "secret", "active": True}
+        tokens = [self.token]
+        tokens_lock = threading.Lock()
+        finished = threading.Event()
+        responses = []
+
+        def client(seed):
+            chooser = random.Random(seed)
+            connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=20) for server in servers]
+            for _ in range(2000):
+                if finished.is_set():
+                    break
+                index = chooser.randrange(len(servers))
+                with tokens_lock:
+                    token = chooser.choice(tokens[-3:])
+                kind = chooser.choice(("token", "access-token", "password"))
+                if kind == "token":
+                    secret, authorization = token, "Token " + token
+                elif kind == "access-token":
+                    secret, authorization = token, basic("access-token", token)
+                else:
+                    secret = chooser.choice(("secret", "changed"))
+                    authorization = basic("bob", secret)
+                sent = time.monotonic()
+                connections[index].request("GET", TOKEN_PATH, headers={"Host": servers[index].host("acme"),
+                                                                       "Authorization": authorization})
+                reply = connections[index].getresponse()
+                reply.read()
+                responses.append((sent, time.monotonic(), kind, secret, reply.status))
+            for connection in connections:
+                connection.close()
+
+        clients = [threading.Thread(target=client, args=(seed,)) for seed in range(6)]
+        for thread in clients:
+            thread.start()
+
+        # (start, end, credentials) of each period between two changes.
+        periods = []
+        period_start = time.monotonic()
+        chooser = random.Random(1)
+        deadline = time.monotonic() + 8
+        for _ in range(25):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(chooser.uniform(0.05, 0.2))
+            change = chooser.choice(("api rotation", "cli rotation", "disable", "enable", "password"))
+            periods.append((period_start, time.monotonic(), dict(state)))
+            if change == "api rotation":
+                server = chooser.choice(servers)
+                reply = server.request("POST", "/api/auth/new-access-token/", company="acme",
+                                       headers={"Authorization": basic("bob", state["password"])})
+                if reply.status == 200:
+                    state["token"] = reply.json()["token"]
+            elif change == "cli rotation":
+                state["token"] = self.openbar.cli("token", "rotate", "acme", "bob").stdout.strip()
+            elif change in ("disable", "enable"):
+                self.openbar.cli("user", change, "acme", "bob")
+                state["active"] = change == "enable"
+            else:
+                state["password"] = "changed" if state["password"] == "secret" else "secret"
+                self.openbar.cli("user", "set-password", "acme", "bob", "--password-stdin",
+                                 input=state["password"] + "\n")
+            with tokens_lock:
+                tokens.append(state["token"])
+            period_start = time.monotonic()
+        periods.append((period_start, float("inf"), dict(state)))
+        time.sleep(0.2)
+        finished.set()
+        for thread in clients:
+            thread.join(60)
+
+        checked = 0
+        wrong = []
+        for sent, received, kind, secret, status in responses:
+            for start, end, credentials in periods:
+                if not (start < sent and received < end):
+                    continue
+                current = credentials["password"] if kind == "password" else credentials["token"]
+                expected = 200 if credentials["active"] and secret == current else 401
+                checked += 1
+                if status != expected:
+                    wrong.append((kind, status, expected, round(sent - start, 4)))
+        self.assertGreater(checked, 0)
+        self.assertEqual(wrong, [])
 
     def test_rotation_reaches_server_on_symlinked_database(self):
         link = os.path.join(self.workdir, "link.db")
