@@ -160,7 +160,7 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         if (!exchange.target.assign(request.target())) {
             throw ApiError(ErrorKind::bad_request, "invalid_target", "the request target is not a valid path");
         }
-        exchange.path = exchange.target.decoded_path();
+        exchange.target.decode_path(exchange.path);
 
         auto match = router_.match(exchange.path);
         if (!match) {

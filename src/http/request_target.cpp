@@ -65,9 +65,12 @@ bool RequestTarget::assign(std::string_view text) {
     return true;
 }
 
-std::string RequestTarget::decoded_path() const {
-    if (!has_percent_) return std::string(encoded_path());
-    return std::string(view().path());
+void RequestTarget::decode_path(std::string& path) const {
+    if (!has_percent_) {
+        path.assign(encoded_path());
+        return;
+    }
+    path = view().path();
 }
 
 const boost::urls::url_view& RequestTarget::view() const {

@@ -22,8 +22,8 @@ public:
     bool assign(std::string_view text);
 
     std::string_view encoded_path() const { return text_.substr(0, query_start_); }
-    // The path with percent-encoded octets decoded.
-    std::string decoded_path() const;
+    // Stores the path with percent-encoded octets decoded in `path`.
+    void decode_path(std::string& path) const;
 
     // The target parsed by Boost.URL (on first use).
     const boost::urls::url_view& view() const;

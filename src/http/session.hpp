@@ -79,6 +79,10 @@ private:
     std::optional<Exchange> exchange_;
     std::optional<Response> response_;
     std::string response_header_;  // serialized status line and fields of response_
+    std::string path_buffer_;      // the last exchange's path string, kept for its capacity
+    // This session while the pipeline works on a request: the pipeline's
+    // callbacks capture a plain `this`.
+    std::shared_ptr<Session> busy_self_;
     // One timer per connection enforces the header, body and write timeouts.
     // It waits for the earliest deadline it has been given and, when it
     // fires, checks deadline_, which may have moved later in the meantime.
