@@ -19,8 +19,8 @@ std::string_view trim_space(std::string_view text) {
 }
 
 // Returns the reply {"token": TOKEN}. Tokens contain only letters, digits
-// and `_`, so the body is built without a JSON serializer; anything else
-// goes through Boost.JSON.
+// and `_`, so the body is built without a JSON serializer. A token with
+// any other character goes through Boost.JSON.
 http::Response token_response(std::string_view token) {
     bool plain = std::all_of(token.begin(), token.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';

@@ -14,7 +14,7 @@ namespace openbar::http {
 // validated when the header arrives. Most targets contain only characters
 // that the origin-form grammar allows as they are, which a table lookup per
 // character checks. Boost.URL then parses the target only when a handler
-// asks for the query or the url_view, which the token routes never do.
+// reads the query or the url_view, which the token routes never do.
 class RequestTarget {
 public:
     // Returns false, and leaves the target empty, when `text` is not in

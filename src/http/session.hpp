@@ -63,7 +63,7 @@ private:
     // wait ends no later than it, which is the case for every request on a
     // keep-alive connection after the first.
     void set_deadline(std::chrono::steady_clock::duration timeout);
-    // Called when a read or write finishes: no deadline applies until the next one starts.
+    // Clears the deadline when a read or write finishes, so none applies until the next one starts.
     void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
     void on_deadline_timer(boost::beast::error_code error);
 

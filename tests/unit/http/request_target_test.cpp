@@ -33,8 +33,8 @@ TEST(RequestTarget, DecodesPercentInPathOnly) {
 }
 
 TEST(RequestTarget, AcceptsWhatBoostUrlAccepts) {
-    // Every target is checked against Boost.URL's origin-form parser,
-    // so the table-driven check can neither accept nor reject more.
+    // Every verdict is compared with Boost.URL's origin-form parser, so a
+    // target that the table check accepts and Boost.URL rejects fails here.
     const char* targets[] = {
         "/",
         "//",
