@@ -61,11 +61,21 @@ void AuditLog::record(store::AuditEvent event) {
     // chooses it freely. Throttled attempts fold across usernames too, and
     // the row keeps the first one.
     if (event.event == event_authentication) {
-        std::string minute = event.occurred_at.substr(0, 16);  // "YYYY-MM-DDTHH:MM"
-        event.aggregate_key = event.outcome + "\n" + std::to_string(event.company_id.value_or(0)) + "\n" + minute +
-                              "\n" + event.method + "\n" + event.reason + "\n" + event.client_address;
-        if (event.reason != "throttled") {
-            event.aggregate_key += "\n" + event.username;
+        std::string_view minute = std::string_view(event.occurred_at).substr(0, 16);  // "YYYY-MM-DDTHH:MM"
+        std::string company = std::to_string(event.company_id.value_or(0));
+        bool per_user = event.reason != "throttled";
+        std::string& key = event.aggregate_key;
+        // Built in one allocation: every password login passes here.
+        key.reserve(event.outcome.size() + company.size() + minute.size() + event.method.size() + event.reason.size() +
+                    event.client_address.size() + (per_user ? event.username.size() : 0) + 6);
+        for (std::string_view part : {std::string_view(event.outcome), std::string_view(company), minute,
+                                      std::string_view(event.method), std::string_view(event.reason)}) {
+            key.append(part).push_back('\n');
+        }
+        key.append(event.client_address);
+        if (per_user) {
+            key.push_back('\n');
+            key.append(event.username);
         }
     }
 

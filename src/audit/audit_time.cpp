@@ -22,11 +22,24 @@ std::optional<int> read_digits(std::string_view text, std::size_t position, std:
 }  // namespace
 
 std::string format_utc(std::chrono::system_clock::time_point time) {
+    // Every password login records an event stamped with the current
+    // second, so each thread keeps the last second it formatted.
+    struct LastFormatted {
+        bool valid = false;
+        std::time_t seconds = 0;
+        std::string text;
+    };
+    thread_local LastFormatted last;
     std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+    if (last.valid && seconds == last.seconds) return last.text;
+
     std::tm utc{};
     gmtime_r(&seconds, &utc);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                       utc.tm_hour, utc.tm_min, utc.tm_sec);
+    last.text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                            utc.tm_hour, utc.tm_min, utc.tm_sec);
+    last.seconds = seconds;
+    last.valid = true;
+    return last.text;
 }
 
 std::string format_utc_minute(std::chrono::system_clock::time_point time) {

@@ -2,14 +2,50 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <atomic>
+
 #include "auth/access_token.hpp"
 
 namespace openbar::auth {
+namespace {
+
+std::atomic<std::uint64_t> next_instance{1};
+
+// The token this thread opened last, with the sealed bytes it came from.
+// Every password login returns the user's token, and opening it is a
+// secretbox decryption. The sealed bytes have a random nonce, so a rotated
+// token never matches the old entry.
+struct LastOpened {
+    std::uint64_t service = 0;
+    Bytes sealed;
+    std::string token;
+
+    ~LastOpened() { sodium_memzero(token.data(), token.size()); }
+};
+
+}  // namespace
+
+AccessTokenService::AccessTokenService(store::Store& store, const KeyRing& keys)
+    : store_(store), keys_(keys), instance_(next_instance.fetch_add(1)) {}
+
+std::string AccessTokenService::open(const Bytes& sealed) const {
+    thread_local LastOpened last;
+    if (last.service == instance_ && last.sealed == sealed) {
+        return last.token;
+    }
+    std::string token = keys_.open(sealed);
+    sodium_memzero(last.token.data(), last.token.size());
+    last.service = instance_;
+    last.sealed = sealed;
+    last.token = token;
+    return token;
+}
 
 std::string AccessTokenService::current_token(std::int64_t user_id, bool* created) {
     if (created) *created = false;
     if (auto stored = store_.find_current_token(user_id)) {
-        return keys_.open(stored->sealed);
+        return open(stored->sealed);
     }
     std::string token = generate_access_token();
     auto hash = keys_.lookup_hash(token);

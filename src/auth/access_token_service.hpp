@@ -14,7 +14,7 @@ namespace openbar::auth {
 // can be shown again), never the token itself.
 class AccessTokenService {
 public:
-    AccessTokenService(store::Store& store, const KeyRing& keys) : store_(store), keys_(keys) {}
+    AccessTokenService(store::Store& store, const KeyRing& keys);
 
     // Returns the user's token, creating it on first use; sets `*created`
     // when this call created it.
@@ -29,8 +29,12 @@ public:
     std::optional<store::TokenOwner> find_owner(std::int64_t company_id, std::string_view token);
 
 private:
+    // Opens a sealed token, reusing this thread's last result for the same bytes.
+    std::string open(const Bytes& sealed) const;
+
     store::Store& store_;
     const KeyRing& keys_;
+    std::uint64_t instance_;
 };
 
 }  // namespace openbar::auth

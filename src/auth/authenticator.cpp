@@ -58,10 +58,12 @@ Authenticator::Authenticator(store::Store& store, AccessTokenService& tokens, co
       address_throttle_(settings.address_failure_limit, settings.address_failure_window, settings.max_throttled_keys),
       cache_(settings.cache_ttl, settings.cache_max_entries) {}
 
-std::size_t Authenticator::KeyHash::operator()(const CredentialCache::Key& key) const {
+std::size_t Authenticator::VerificationHash::operator()(const Verification& verification) const {
+    // The credentials key is a keyed hash, so its first bytes are uniformly
+    // spread already.
     std::size_t value;
-    std::memcpy(&value, key.data(), sizeof value);
-    return value;
+    std::memcpy(&value, verification.credentials.data(), sizeof value);
+    return value ^ static_cast<std::size_t>(verification.credential_epoch);
 }
 
 void Authenticator::authenticate(AuthRequest request, std::function<void(AuthResult)> done) {
@@ -95,15 +97,7 @@ void Authenticator::authenticate(AuthRequest request, std::function<void(AuthRes
         return;
     }
 
-    // Every result from here on, including the overloaded one, is for this
-    // Basic attempt.
-    done = [done = std::move(done), username = basic.user_id](AuthResult result) {
-        result.method = AuthMethod::basic;
-        result.username = username;
-        done(std::move(result));
-    };
-
-    authenticate_password(std::make_shared<AuthRequest>(std::move(request)), std::move(basic), std::move(done));
+    authenticate_password(std::move(request), std::move(basic), std::move(done));
 }
 
 AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method) {
@@ -116,21 +110,36 @@ AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::st
     return result;
 }
 
-void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, BasicCredentials credentials,
-                                          std::function<void(AuthResult)> done) {
+void Authenticator::authenticate_password(AuthRequest request_value, BasicCredentials credentials,
+                                          std::function<void(AuthResult)> done_value) {
     struct PasswordWiper {
         std::string& password;
         ~PasswordWiper() { sodium_memzero(password.data(), password.size()); }
     } wiper{credentials.password};
 
+    // Every result, including the overloaded one, is for this Basic
+    // attempt. The results decided here go through `finish` without a copy
+    // of the request or the callback; a verification on the hashing pool
+    // gets both on the heap further down.
+    const std::string& username = credentials.user_id;
+    auto finish = [&](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
+        done_value(std::move(result));
+    };
+    const AuthRequest* request = &request_value;
+
     // Throttling comes first and is keyed by the name as sent, so a locked
     // account gets the same response whether or not the user exists, and
     // costs no hash.
-    std::string account_key = std::to_string(request->company.id) + ":" + credentials.user_id;
+    std::string company_id = std::to_string(request->company.id);
+    std::string account_key;
+    account_key.reserve(company_id.size() + 1 + username.size());
+    account_key.append(company_id).append(":").append(username);
     auto wait = std::max(account_throttle_.locked_for(account_key), address_throttle_.locked_for(request->client_address));
     if (wait.count() > 0) {
         counters_.password_throttled.fetch_add(1, std::memory_order_relaxed);
-        done(throttled("too many failed password attempts; retry later or use token authentication", wait));
+        finish(throttled("too many failed password attempts; retry later or use token authentication", wait));
         return;
     }
 
@@ -141,7 +150,10 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     auto key = cache_.key_for(request->company.id, credentials.user_id, credentials.password);
     auto user = store_.find_user(request->company.id, credentials.user_id);
     bool usable = user && user->active;
-    auto hit = cache_.find(key, usable ? user->id : 0, usable ? user->credential_epoch : 0);
+    std::int64_t user_id = usable ? user->id : 0;
+    std::int64_t credential_epoch = usable ? user->credential_epoch : 0;
+    std::string_view password_hash = usable ? std::string_view(user->password_hash) : std::string_view{};
+    auto hit = cache_.find(key, user_id, credential_epoch, password_hash);
     if (hit) {
         counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
         account_throttle_.record_success(account_key);
@@ -155,9 +167,18 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
             spdlog::error("password authentication for company {} failed: {}", request->company.id, error.what());
             result = internal_failure();
         }
-        done(std::move(result));
+        finish(std::move(result));
         return;
     }
+
+    // From here on the attempt may finish on a hashing thread.
+    auto shared_request = std::make_shared<AuthRequest>(std::move(request_value));
+    request = shared_request.get();
+    std::function<void(AuthResult)> done = [done = std::move(done_value), username](AuthResult result) {
+        result.method = AuthMethod::basic;
+        result.username = username;
+        done(std::move(result));
+    };
 
     // Every attempt that needs a hash is counted as a failure before it is
     // verified and taken back if it succeeds. Counting only after the hash
@@ -165,11 +186,13 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     // before the first failure was recorded.
     bool throttling_started = record_password_failure(account_key, request->client_address);
 
-    // Join a verification of the same credentials that is already running.
+    // Join a verification of the same credentials against the same user
+    // record that is already running.
+    Verification verification{key, user_id, credential_epoch, std::hash<std::string_view>()(password_hash)};
     {
         std::lock_guard lock(in_flight_mutex_);
-        auto [entry, first] = in_flight_.try_emplace(key);
-        entry->second.push_back(Waiter{request, std::move(done), throttling_started});
+        auto [entry, first] = in_flight_.try_emplace(verification);
+        entry->second.push_back(Waiter{shared_request, std::move(done), throttling_started});
         if (!first) {
             return;
         }
@@ -177,8 +200,8 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
 
     // Argon2id takes tens of milliseconds: verify on the hashing pool.
     auto password = std::make_shared<std::string>(credentials.password);
-    bool queued = hash_pool_.try_submit([this, key, account_key, user = std::move(user), password] {
-        verify_password(key, account_key, user, *password);
+    bool queued = hash_pool_.try_submit([this, verification, account_key, user = std::move(user), password] {
+        verify_password(verification, account_key, user, *password);
         sodium_memzero(password->data(), password->size());
     });
     if (!queued) {
@@ -186,8 +209,8 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
         std::vector<Waiter> waiters;
         {
             std::lock_guard lock(in_flight_mutex_);
-            waiters = std::move(in_flight_[key]);
-            in_flight_.erase(key);
+            waiters = std::move(in_flight_[verification]);
+            in_flight_.erase(verification);
         }
         for (auto& waiter : waiters) {
             refund_password_failure(account_key, waiter.request->client_address, false);
@@ -198,8 +221,9 @@ void Authenticator::authenticate_password(std::shared_ptr<AuthRequest> request, 
     }
 }
 
-void Authenticator::verify_password(const CredentialCache::Key& key, const std::string& account_key,
+void Authenticator::verify_password(const Verification& verification, const std::string& account_key,
                                     const std::optional<store::User>& user, const std::string& password) {
+    const CredentialCache::Key& key = verification.credentials;
     // An unknown user is verified against a dummy hash so that it costs the
     // same time as a wrong password.
     bool valid = hasher_.verify(password, user ? std::string_view(user->password_hash) : std::string_view{});
@@ -211,13 +235,13 @@ void Authenticator::verify_password(const CredentialCache::Key& key, const std::
     // user has TOTP is not known yet, so the entry marks it as enrolled,
     // which makes the next request look it up.
     if (accepted) {
-        cache_.insert(key, user->id, user->credential_epoch, true);
+        cache_.insert(key, user->id, user->credential_epoch, user->password_hash, true);
     }
     std::vector<Waiter> waiters;
     {
         std::lock_guard lock(in_flight_mutex_);
-        waiters = std::move(in_flight_[key]);
-        in_flight_.erase(key);
+        waiters = std::move(in_flight_[verification]);
+        in_flight_.erase(verification);
     }
 
     for (auto& waiter : waiters) {
@@ -274,7 +298,8 @@ AuthResult Authenticator::check_second_factor(const AuthRequest& request, Princi
         case TotpOutcome::Kind::not_enrolled: {
             // Later requests with these credentials can skip the TOTP lookup
             // until the epoch changes.
-            cache_.insert(key, principal.user.id, principal.user.credential_epoch, false);
+            cache_.insert(key, principal.user.id, principal.user.credential_epoch, principal.user.password_hash,
+                          false);
             AuthResult result;
             result.principal = std::move(principal);
             return result;

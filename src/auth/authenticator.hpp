@@ -98,14 +98,24 @@ private:
         std::function<void(AuthResult)> done;
         bool throttling_started = false;  // counting this attempt started a lockout
     };
-    struct KeyHash {
-        std::size_t operator()(const CredentialCache::Key& key) const;
+    // One running verification: the credentials and the user record it
+    // checks them against. A request joins it only if it read the same
+    // record, so a request that saw a disable or a password change starts
+    // its own verification against the new record.
+    struct Verification {
+        CredentialCache::Key credentials;
+        std::int64_t user_id = 0;
+        std::int64_t credential_epoch = 0;
+        std::size_t password_hash_digest = 0;
+        bool operator==(const Verification&) const = default;
+    };
+    struct VerificationHash {
+        std::size_t operator()(const Verification& verification) const;
     };
 
     AuthResult authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method);
-    void authenticate_password(std::shared_ptr<AuthRequest> request, BasicCredentials credentials,
-                               std::function<void(AuthResult)> done);
-    void verify_password(const CredentialCache::Key& key, const std::string& account_key,
+    void authenticate_password(AuthRequest request, BasicCredentials credentials, std::function<void(AuthResult)> done);
+    void verify_password(const Verification& verification, const std::string& account_key,
                          const std::optional<store::User>& user, const std::string& password);
     // Counts a failed password; returns true when that started a lockout.
     bool record_password_failure(const std::string& account_key, const std::string& client_address);
@@ -130,7 +140,7 @@ private:
     AuthCounters counters_;
 
     std::mutex in_flight_mutex_;
-    std::unordered_map<CredentialCache::Key, std::vector<Waiter>, KeyHash> in_flight_;
+    std::unordered_map<Verification, std::vector<Waiter>, VerificationHash> in_flight_;
 };
 
 }  // namespace openbar::auth

@@ -19,13 +19,20 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-// token68 from RFC 7235 section 2.1: the characters a token may contain.
+// token68 from RFC 7235 section 2.1: the characters a token may contain,
+// as a table because every token request checks each character.
+constexpr std::array<bool, 256> token68_characters = [] {
+    std::array<bool, 256> allowed{};
+    constexpr std::string_view characters =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=";
+    for (char c : characters) allowed[static_cast<unsigned char>(c)] = true;
+    return allowed;
+}();
+
 bool is_token68(std::string_view value) {
     if (value.empty()) return false;
-    return std::all_of(value.begin(), value.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.' ||
-               c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
-    });
+    return std::all_of(value.begin(), value.end(),
+                       [](char c) { return token68_characters[static_cast<unsigned char>(c)]; });
 }
 
 constexpr std::uint8_t not_base64 = 0xFF;

@@ -1,5 +1,11 @@
 #include "auth/key_ring.hpp"
 
+// SHA256_Init and friends are deprecated in OpenSSL 3 in favour of EVP,
+// whose per-call context allocation would cost more than the hash of a token.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -12,6 +18,12 @@
 #include "auth/sodium_init.hpp"
 
 namespace openbar::auth {
+
+struct KeyRing::Sha256State {
+    SHA256_CTX context;
+    ~Sha256State() { OPENSSL_cleanse(&context, sizeof context); }
+};
+
 namespace {
 
 constexpr char kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "openbar1";
@@ -103,14 +115,33 @@ KeyRing::KeyRing(std::span<const std::uint8_t, key_bytes> master_key) {
                                master_key.data());
     crypto_kdf_derive_from_key(sealing_key_.data(), sealing_key_.size(), sealing_subkey_id, kdf_context,
                                master_key.data());
-    crypto_auth_hmacsha256_init(&lookup_state_, lookup_key_.data(), lookup_key_.size());
+
+    // HMAC (RFC 2104) with a 32-byte key: the key padded to one block, then
+    // XORed with 0x36 for the inner hash and with 0x5c for the outer one.
+    std::array<std::uint8_t, SHA256_CBLOCK> pad{};
+    auto absorb_pad = [&](std::uint8_t mask) {
+        pad.fill(mask);
+        for (std::size_t i = 0; i < lookup_key_.size(); ++i) pad[i] ^= lookup_key_[i];
+        auto state = std::make_shared<Sha256State>();
+        SHA256_Init(&state->context);
+        SHA256_Update(&state->context, pad.data(), pad.size());
+        return state;
+    };
+    inner_pad_state_ = absorb_pad(0x36);
+    outer_pad_state_ = absorb_pad(0x5c);
+    sodium_memzero(pad.data(), pad.size());
 }
 
 std::array<std::uint8_t, 32> KeyRing::lookup_hash(std::string_view message) const {
+    std::array<std::uint8_t, 32> inner{};
     std::array<std::uint8_t, 32> mac{};
-    crypto_auth_hmacsha256_state state = lookup_state_;
-    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
-    crypto_auth_hmacsha256_final(&state, mac.data());
+    SHA256_CTX context = inner_pad_state_->context;
+    SHA256_Update(&context, message.data(), message.size());
+    SHA256_Final(inner.data(), &context);
+    context = outer_pad_state_->context;
+    SHA256_Update(&context, inner.data(), inner.size());
+    SHA256_Final(mac.data(), &context);
+    OPENSSL_cleanse(&context, sizeof context);
     return mac;
 }
 

@@ -4,6 +4,7 @@
 #include "api/services.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/authenticator.hpp"
+#include "store/caching_store.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "http/forwarded.hpp"
@@ -87,17 +88,22 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     spdlog::info("openbar starting: database {}", options.database_url.substr(0, options.database_url.find(':')));
     auto context = Context::open(options);
 
+    // Every part of the server reads credentials through the cache; the CLI
+    // reads the database directly.
+    store::CachingStore cached_store(*context.store, store::CachingStoreSettings{config.identity_cache_ttl,
+                                                                                 config.identity_cache_max_entries});
+
     auth::PasswordHasher hasher;
     auth::WorkerPool hash_pool(config.hash_threads, config.hash_queue_limit);
-    auth::AccessTokenService tokens(*context.store, *context.keys);
+    auth::AccessTokenService tokens(cached_store, *context.keys);
     // Constructed before the parts that record into it, and stopped after them.
     audit::AuditLog::Options audit_options;
     audit_options.flush_interval = config.audit_flush_interval;
     audit_options.queue_limit = config.audit_queue_limit;
     audit_options.retention_days = config.audit_retention_days;
-    audit::AuditLog audit_log(context.store->audit(), audit_options);
+    audit::AuditLog audit_log(cached_store.audit(), audit_options);
 
-    auth::TotpService totp(*context.store, *context.keys, auth::TotpVerifier(auth::system_unix_clock()),
+    auth::TotpService totp(cached_store, *context.keys, auth::TotpVerifier(auth::system_unix_clock()),
                            auth::BackoffPolicy{config.totp_lockout_failures, config.totp_first_lockout,
                                                config.totp_max_lockout},
                            config.throttle_max_tracked_keys);
@@ -109,14 +115,14 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     password_settings.max_throttled_keys = config.throttle_max_tracked_keys;
     password_settings.cache_ttl = config.basic_cache_ttl;
     password_settings.cache_max_entries = config.basic_cache_max_entries;
-    auth::Authenticator authenticator(*context.store, tokens, hasher, hash_pool, totp, password_settings);
+    auth::Authenticator authenticator(cached_store, tokens, hasher, hash_pool, totp, password_settings);
 
     http::Router router;
-    api::Services services{config,        *context.store, tokens,    authenticator, hasher, hash_pool,
+    api::Services services{config, cached_store, tokens,    authenticator, hasher, hash_pool,
                            *context.keys, totp,           audit_log, &authenticator.counters()};
     api::register_routes(router, services);
 
-    http::Pipeline pipeline(config, *context.store, authenticator, router, audit_log);
+    http::Pipeline pipeline(config, cached_store, authenticator, router, audit_log);
     http::Server server(config, pipeline);
     server.bind();
     server.run();
@@ -144,6 +150,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         long long password_max_lockout = 900;
         long long address_failure_window = 600;
         long long basic_cache_ttl = 300;
+        long long identity_cache_ttl_ms = 1000;
         long long totp_first_lockout = 30;
         long long totp_max_lockout = 900;
         long long audit_flush_interval_ms = 1000;
@@ -244,6 +251,17 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
                               "Verified Basic credentials kept in the cache at most (0: no cache)")
         ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
         ->capture_default_str();
+    serve_command->add_option("--identity-cache-ttl-ms", arguments->identity_cache_ttl_ms,
+                              "Milliseconds a token owner or user read from the database is reused; changes made "
+                              "through openbar end it at once, other changes to the database are seen after this "
+                              "time (0: no cache)")
+        ->check(CLI::Range(0, 3600 * 1000))
+        ->capture_default_str();
+    serve_command->add_option("--identity-cache-max-entries", config.identity_cache_max_entries,
+                              "Cached token owners, users and current tokens per network thread and kind at most "
+                              "(0: no cache)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}))
+        ->capture_default_str();
     serve_command->add_option("--totp-lockout-failures", config.totp_lockout_failures,
                               "Consecutive failed TOTP codes for a user before its code attempts get 429")
         ->check(CLI::Range(1u, 1000u))
@@ -294,6 +312,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         config.password_max_lockout = std::chrono::seconds(arguments->password_max_lockout);
         config.address_failure_window = std::chrono::seconds(arguments->address_failure_window);
         config.basic_cache_ttl = std::chrono::seconds(arguments->basic_cache_ttl);
+        config.identity_cache_ttl = std::chrono::milliseconds(arguments->identity_cache_ttl_ms);
         config.totp_first_lockout = std::chrono::seconds(arguments->totp_first_lockout);
         config.totp_max_lockout = std::chrono::seconds(arguments->totp_max_lockout);
         config.audit_flush_interval = std::chrono::milliseconds(arguments->audit_flush_interval_ms);

@@ -57,6 +57,13 @@ struct ServerConfig {
     std::chrono::seconds basic_cache_ttl{300};
     std::size_t basic_cache_max_entries = 10000;
 
+    // Token owners, users and current tokens read from the database are
+    // reused for this long. Changes made through openbar (server or CLI)
+    // retire them at once; the time bounds how long a change made to the
+    // database by other means goes unseen. 0 for either turns it off.
+    std::chrono::milliseconds identity_cache_ttl{1000};
+    std::size_t identity_cache_max_entries = 10000;  // per network thread and kind
+
     // Failed TOTP codes per user before code attempts get 429, and the
     // lockout that follows: first_lockout, doubling with each further
     // failure up to max_lockout.

@@ -47,7 +47,7 @@ struct AccessTokenRecord {
 struct TokenOwner {
     std::int64_t token_id = 0;
     Bytes lookup_hash;
-    User user;
+    User user;  // without its password_hash, which no token check needs
 };
 
 class StoreError : public std::runtime_error {
@@ -75,6 +75,13 @@ public:
     // failing on every sealed value.
     virtual std::optional<Bytes> key_fingerprint() = 0;
     virtual void set_key_fingerprint(std::span<const std::uint8_t> fingerprint) = 0;
+
+    // A number that changes after every committed change to companies,
+    // users, tokens or TOTP enrolment, made by this process or by another
+    // one on the same database (the CLI). It is cheap enough to read on
+    // every request, so caches of credentials check it instead of the
+    // database. Only inequality means anything: compare, never subtract.
+    virtual std::uint64_t credential_generation() const = 0;
 
     virtual std::optional<Company> find_company(std::string_view name) = 0;
     // Throws StoreError(conflict) when the name is taken.

@@ -13,6 +13,19 @@ TEST(AuditTime, FormatsUtcSeconds) {
     EXPECT_EQ(format_utc_minute(time), "2026-12-04T20:05:00Z");
 }
 
+TEST(AuditTime, FormatsAlternatingSeconds) {
+    // The formatter reuses the last second's text, so changing seconds must
+    // each get their own.
+    auto base = sys_days{2026y / December / 4} + hours(23);
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_EQ(format_utc(base), "2026-12-04T23:00:00Z");
+        EXPECT_EQ(format_utc(base + milliseconds(999)), "2026-12-04T23:00:00Z");
+        EXPECT_EQ(format_utc(base + seconds(1)), "2026-12-04T23:00:01Z");
+        EXPECT_EQ(format_utc(sys_days{1969y / December / 31} + hours(23) + minutes(59) + seconds(59)),
+                  "1969-12-31T23:59:59Z");
+    }
+}
+
 TEST(AuditTime, ParsesDate) { EXPECT_EQ(parse_utc("2026-12-04"), "2026-12-04T00:00:00Z"); }
 
 TEST(AuditTime, ParsesDateTimeForms) {

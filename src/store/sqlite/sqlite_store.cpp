@@ -28,10 +28,31 @@ AccessTokenRecord read_token(Statement& statement) {
     return token;
 }
 
+// Opens the change counter beside the database file, named after the path
+// SQLite resolved (absolute, symbolic links followed, a file: URI decoded),
+// so processes that name the database differently still share one counter.
+// No other process can open a database without a file (in memory or
+// temporary), so a counter private to this process serves it.
+// NOTE: two hard links to one database file still get two counters.
+std::unique_ptr<SharedCounter> counter_for(ConnectionPool& pool) {
+    auto connection = pool.lease();
+    const char* file = sqlite3_db_filename(connection->handle(), "main");
+    if (file == nullptr || *file == '\0') {
+        return std::make_unique<SharedCounter>();
+    }
+    return std::make_unique<SharedCounter>(std::string(file) + "-generation");
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::string path)
-    : pool_(std::move(path)), records_(pool_), web_sessions_(pool_), totp_(pool_), audit_(pool_), integrations_(pool_) {}
+    : pool_(path),
+      credential_changes_(counter_for(pool_)),
+      records_(pool_),
+      web_sessions_(pool_),
+      totp_(pool_, *credential_changes_),
+      audit_(pool_),
+      integrations_(pool_) {}
 
 void SqliteStore::ping() {
     auto connection = pool_.lease();
@@ -62,6 +83,7 @@ std::optional<Company> SqliteStore::find_company(std::string_view name) {
 }
 
 Company SqliteStore::create_company(std::string_view name) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     connection->prepare("INSERT INTO companies (name) VALUES (?)").bind(1, name).run();
     return Company{connection->last_insert_rowid(), std::string(name)};
@@ -77,6 +99,7 @@ std::optional<User> SqliteStore::find_user(std::int64_t company_id, std::string_
 }
 
 User SqliteStore::create_user(std::int64_t company_id, std::string_view username, std::string_view password_hash) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     connection->prepare("INSERT INTO users (company_id, username, password_hash) VALUES (?, ?, ?)")
         .bind(1, company_id)
@@ -92,6 +115,7 @@ User SqliteStore::create_user(std::int64_t company_id, std::string_view username
 }
 
 void SqliteStore::set_password_hash(std::int64_t user_id, std::string_view password_hash) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     connection
         ->prepare("UPDATE users SET password_hash = ?, credential_epoch = credential_epoch + 1 WHERE id = ?")
@@ -104,6 +128,7 @@ void SqliteStore::set_password_hash(std::int64_t user_id, std::string_view passw
 }
 
 bool SqliteStore::set_user_active(std::int64_t user_id, bool active) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     bool was_active = false;
@@ -130,7 +155,7 @@ std::optional<TokenOwner> SqliteStore::find_token_owner(std::int64_t company_id,
                                                         std::span<const std::uint8_t> lookup_hash) {
     auto connection = pool_.lease();
     auto statement = connection->prepare(
-        "SELECT t.id, t.lookup_hash, u.id, u.company_id, u.username, u.password_hash, u.credential_epoch, u.active "
+        "SELECT t.id, t.lookup_hash, u.id, u.company_id, u.username, '', u.credential_epoch, u.active "
         "FROM access_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.lookup_hash = ? AND t.company_id = ?");
     statement.bind(1, lookup_hash).bind(2, company_id);
@@ -158,6 +183,7 @@ std::optional<AccessTokenRecord> SqliteStore::find_current_token(std::int64_t us
 
 AccessTokenRecord SqliteStore::create_token_if_missing(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
                                                        const Bytes& sealed) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     connection
@@ -179,6 +205,7 @@ AccessTokenRecord SqliteStore::create_token_if_missing(std::int64_t user_id, std
 
 AccessTokenRecord SqliteStore::replace_token(std::int64_t user_id, std::span<const std::uint8_t> lookup_hash,
                                              const Bytes& sealed) {
+    SharedCounter::IncrementOnExit announce(*credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     connection->prepare("DELETE FROM access_tokens WHERE user_id = ?").bind(1, user_id).run();

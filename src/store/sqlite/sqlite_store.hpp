@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/shared_counter.hpp"
 #include "store/sqlite/sqlite_audit_store.hpp"
 #include "store/sqlite/sqlite_integration_store.hpp"
 #include "store/sqlite/sqlite_record_store.hpp"
@@ -20,6 +22,8 @@ public:
     void ping() override;
     std::optional<Bytes> key_fingerprint() override;
     void set_key_fingerprint(std::span<const std::uint8_t> fingerprint) override;
+
+    std::uint64_t credential_generation() const override { return credential_changes_->load(); }
 
     std::optional<Company> find_company(std::string_view name) override;
     Company create_company(std::string_view name) override;
@@ -47,6 +51,7 @@ private:
     std::optional<AccessTokenRecord> find_current_token(Connection& connection, std::int64_t user_id);
 
     ConnectionPool pool_;
+    std::unique_ptr<SharedCounter> credential_changes_;
     SqliteRecordStore records_;
     SqliteWebSessionStore web_sessions_;
     SqliteTotpStore totp_;

@@ -23,6 +23,7 @@ std::optional<TotpCredential> SqliteTotpStore::find_totp(std::int64_t user_id) {
 
 void SqliteTotpStore::enable_totp(std::int64_t user_id, std::span<const std::uint8_t> sealed_secret,
                                   const std::vector<std::vector<std::uint8_t>>& recovery_code_hashes) {
+    SharedCounter::IncrementOnExit announce(credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     connection->prepare("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?").bind(1, user_id).run();
@@ -48,6 +49,7 @@ void SqliteTotpStore::enable_totp(std::int64_t user_id, std::span<const std::uin
 }
 
 bool SqliteTotpStore::disable_totp(std::int64_t user_id) {
+    SharedCounter::IncrementOnExit announce(credential_changes_);
     auto connection = pool_.lease();
     WriteTransaction transaction(*connection);
     connection->prepare("DELETE FROM totp_credentials WHERE user_id = ?").bind(1, user_id).run();

@@ -1,13 +1,15 @@
 #pragma once
 
 #include "store/sqlite/connection_pool.hpp"
+#include "store/sqlite/shared_counter.hpp"
 #include "store/totp_store.hpp"
 
 namespace openbar::store::sqlite {
 
 class SqliteTotpStore final : public TotpStore {
 public:
-    explicit SqliteTotpStore(ConnectionPool& pool) : pool_(pool) {}
+    SqliteTotpStore(ConnectionPool& pool, SharedCounter& credential_changes)
+        : pool_(pool), credential_changes_(credential_changes) {}
 
     std::optional<TotpCredential> find_totp(std::int64_t user_id) override;
     void enable_totp(std::int64_t user_id, std::span<const std::uint8_t> sealed_secret,
@@ -18,6 +20,7 @@ public:
 
 private:
     ConnectionPool& pool_;
+    SharedCounter& credential_changes_;
 };
 
 }  // namespace openbar::store::sqlite

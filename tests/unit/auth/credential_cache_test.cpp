@@ -22,6 +22,17 @@ TEST(CredentialCache, KeySeparatesFields) {
     EXPECT_NE(cache.key_for(1, "ab", "c"), cache.key_for(1, "a", "bc"));
 }
 
+TEST(CredentialCache, KeyOfLongCredentials) {
+    // Credentials longer than the stack buffer take the heap path.
+    CredentialCache cache(300s, 100);
+    std::string long_password(1000, 'x');
+    std::string other_password = long_password;
+    other_password.back() = 'y';
+    EXPECT_EQ(cache.key_for(1, "bob", long_password), cache.key_for(1, "bob", long_password));
+    EXPECT_NE(cache.key_for(1, "bob", long_password), cache.key_for(1, "bob", other_password));
+    EXPECT_NE(cache.key_for(1, std::string(300, 'u'), "pw"), cache.key_for(1, std::string(299, 'u'), "upw"));
+}
+
 TEST(CredentialCache, KeyDiffersPerInstance) {
     CredentialCache first(300s, 100);
     CredentialCache second(300s, 100);
@@ -31,24 +42,34 @@ TEST(CredentialCache, KeyDiffersPerInstance) {
 TEST(CredentialCache, FindsMatchingEpochOnly) {
     CredentialCache cache(300s, 100);
     auto key = cache.key_for(1, "bob", "pw");
-    cache.insert(key, 7, 3, false);
-    auto hit = cache.find(key, 7, 3);
+    cache.insert(key, 7, 3, "$argon2id$hash", false);
+    auto hit = cache.find(key, 7, 3, "$argon2id$hash");
     ASSERT_TRUE(hit);
     EXPECT_FALSE(hit->totp_enrolled);
-    EXPECT_FALSE(cache.find(key, 7, 4));
-    EXPECT_FALSE(cache.find(key, 8, 3));
-    EXPECT_FALSE(cache.find(cache.key_for(1, "bob", "other"), 7, 3));
+    EXPECT_FALSE(cache.find(key, 7, 4, "$argon2id$hash"));
+    EXPECT_FALSE(cache.find(key, 8, 3, "$argon2id$hash"));
+    EXPECT_FALSE(cache.find(cache.key_for(1, "bob", "other"), 7, 3, "$argon2id$hash"));
+}
+
+TEST(CredentialCache, RecreatedUserWithSameIdMisses) {
+    // A user created after the newest one was deleted gets its id and a
+    // fresh epoch, but a new password hash.
+    CredentialCache cache(300s, 100);
+    auto key = cache.key_for(1, "bob", "pw");
+    cache.insert(key, 7, 1, "$argon2id$old-salt", false);
+    EXPECT_TRUE(cache.find(key, 7, 1, "$argon2id$old-salt"));
+    EXPECT_FALSE(cache.find(key, 7, 1, "$argon2id$new-salt"));
 }
 
 TEST(CredentialCache, EntriesExpire) {
     FakeClock clock;
     CredentialCache cache(300s, 100, clock.function());
     auto key = cache.key_for(1, "bob", "pw");
-    cache.insert(key, 7, 3, false);
+    cache.insert(key, 7, 3, "$argon2id$hash", false);
     clock.now += 299s;
-    EXPECT_TRUE(cache.find(key, 7, 3));
+    EXPECT_TRUE(cache.find(key, 7, 3, "$argon2id$hash"));
     clock.now += 1s;
-    EXPECT_FALSE(cache.find(key, 7, 3));
+    EXPECT_FALSE(cache.find(key, 7, 3, "$argon2id$hash"));
 }
 
 TEST(CredentialCache, StaysWithinEntryLimit) {
@@ -57,22 +78,22 @@ TEST(CredentialCache, StaysWithinEntryLimit) {
     std::vector<CredentialCache::Key> keys;
     for (int i = 0; i < 200; ++i) {
         keys.push_back(cache.key_for(1, "user" + std::to_string(i), "pw"));
-        cache.insert(keys.back(), i, 1, false);
+        cache.insert(keys.back(), i, 1, "$argon2id$hash", false);
     }
     int found = 0;
     for (int i = 0; i < 200; ++i) {
-        found += cache.find(keys[i], i, 1) ? 1 : 0;
+        found += cache.find(keys[i], i, 1, "$argon2id$hash") ? 1 : 0;
     }
     EXPECT_LE(found, 16);
     EXPECT_GE(found, 1);
-    EXPECT_TRUE(cache.find(keys.back(), 199, 1));
+    EXPECT_TRUE(cache.find(keys.back(), 199, 1, "$argon2id$hash"));
 }
 
 TEST(CredentialCache, ZeroLimitDisables) {
     CredentialCache cache(300s, 0);
     auto key = cache.key_for(1, "bob", "pw");
-    cache.insert(key, 7, 3, false);
-    EXPECT_FALSE(cache.find(key, 7, 3));
+    cache.insert(key, 7, 3, "$argon2id$hash", false);
+    EXPECT_FALSE(cache.find(key, 7, 3, "$argon2id$hash"));
 }
 
 }  // namespace

@@ -89,5 +89,23 @@ TEST_F(KeyFileTest, RejectsCorruptFile) {
     EXPECT_THROW(KeyRing::load_or_create(path), std::runtime_error);
 }
 
+// Databases written before the lookup hash moved from libsodium to OpenSSL
+// hold libsodium's HMAC-SHA-256 under the derived subkey, so both must agree
+// for every message length, including those around the block boundaries.
+TEST(KeyRing, LookupHashIsHmacSha256UnderTheDerivedSubkey) {
+    auto master = key_of(42);
+    KeyRing keys(master);
+    std::array<std::uint8_t, crypto_auth_hmacsha256_KEYBYTES> subkey{};
+    ASSERT_EQ(crypto_kdf_derive_from_key(subkey.data(), subkey.size(), 1, "openbar1", master.data()), 0);
+    for (std::size_t length : {0, 1, 43, 55, 56, 63, 64, 65, 119, 120, 1000}) {
+        std::string message(length, '\0');
+        for (std::size_t i = 0; i < length; ++i) message[i] = static_cast<char>('a' + (i * 7) % 26);
+        std::array<std::uint8_t, crypto_auth_hmacsha256_BYTES> expected{};
+        crypto_auth_hmacsha256(expected.data(), reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                               subkey.data());
+        EXPECT_EQ(keys.lookup_hash(message), expected) << "message length " << length;
+    }
+}
+
 }  // namespace
 }  // namespace openbar::auth

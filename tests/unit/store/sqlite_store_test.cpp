@@ -26,7 +26,7 @@ protected:
         remove_files();
     }
     void remove_files() {
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+        for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
     }
 
     std::filesystem::path path_;
@@ -133,6 +133,54 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
     ASSERT_TRUE(statement.step());
     EXPECT_GE(statement.int64_at(0), 1);
     EXPECT_EQ(statement.int64_at(1), 1);
+}
+
+// Every credential write announces itself through the counter file, which a
+// second store on the same database (another process, in production) sees.
+TEST_F(SqliteStoreTest, CredentialWritesChangeTheSharedGeneration) {
+    sqlite::SqliteStore other(path_.string());
+    auto seen = other.credential_generation();
+    auto changed = [&] {
+        auto now = other.credential_generation();
+        bool different = now != seen;
+        seen = now;
+        return different;
+    };
+    auto company = store_->create_company("acme");
+    EXPECT_TRUE(changed());
+    auto user = store_->create_user(company.id, "bob", "hash");
+    EXPECT_TRUE(changed());
+    store_->set_password_hash(user.id, "hash2");
+    EXPECT_TRUE(changed());
+    store_->set_user_active(user.id, false);
+    EXPECT_TRUE(changed());
+    Bytes hash(32, 1), sealed(40, 2);
+    store_->create_token_if_missing(user.id, hash, sealed);
+    EXPECT_TRUE(changed());
+    store_->replace_token(user.id, Bytes(32, 3), sealed);
+    EXPECT_TRUE(changed());
+    store_->totp().enable_totp(user.id, Bytes(40, 4), {});
+    EXPECT_TRUE(changed());
+    store_->totp().disable_totp(user.id);
+    EXPECT_TRUE(changed());
+    // Reads change nothing.
+    store_->find_user(company.id, "bob");
+    store_->find_current_token(user.id);
+    EXPECT_FALSE(changed());
+}
+
+TEST_F(SqliteStoreTest, CounterFileThatIsNotARegularFileIsAnError) {
+    store_.reset();
+    remove_files();
+    std::filesystem::create_directory(path_.string() + "-generation");
+    try {
+        sqlite::SqliteStore broken(path_.string());
+        ADD_FAILURE() << "expected a StoreError";
+    } catch (const StoreError& error) {
+        EXPECT_EQ(error.kind(), StoreError::Kind::unavailable);
+        EXPECT_NE(std::string(error.what()).find("-generation"), std::string::npos) << error.what();
+    }
+    std::filesystem::remove(path_.string() + "-generation");
 }
 
 }  // namespace
