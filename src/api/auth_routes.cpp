@@ -19,9 +19,9 @@ std::string_view trim_space(std::string_view text) {
 }
 
 // Returns the reply {"token": TOKEN}. Tokens contain only letters, digits
-// and `_`, so the body is built without a JSON serializer; anything else
-// goes through Boost.JSON.
-http::Response token_response(const std::string& token) {
+// and `_`, so the body is built without a JSON serializer. A token with
+// any other character goes through Boost.JSON.
+http::Response token_response(std::string_view token) {
     bool plain = std::all_of(token.begin(), token.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
     });
@@ -47,8 +47,9 @@ http::Response token_response(const std::string& token) {
 // Returns the access token the caller authenticated with (Token, Bearer or
 // Basic `access-token`), or nothing for password logins. The authenticator
 // matched it against the user's stored current token while admitting this
-// request, so returning it skips reading and decrypting that copy.
-std::optional<std::string> authenticated_token(const http::Exchange& exchange) {
+// request, so returning it skips reading and decrypting that copy. The
+// view points into the request's header, or into `decoded` for Basic.
+std::optional<std::string_view> authenticated_token(const http::Exchange& exchange, std::string& decoded) {
     if (!exchange.principal->token_id) return std::nullopt;
     auto header = http::find_field(exchange.request, http::beast_http::field::authorization);
     if (header == exchange.request.end()) return std::nullopt;
@@ -60,14 +61,20 @@ std::optional<std::string> authenticated_token(const http::Exchange& exchange) {
     if (space != std::string_view::npos) {
         std::string_view scheme = value.substr(0, space);
         if (util::iequals(scheme, "token") || util::iequals(scheme, "bearer")) {
-            return std::string(trim_space(value.substr(space)));
+            return trim_space(value.substr(space));
         }
     }
 
     auto parsed = auth::parse_authorization(header->value());
-    if (auto* token = std::get_if<auth::TokenCredentials>(&parsed)) return std::move(token->token);
+    if (auto* token = std::get_if<auth::TokenCredentials>(&parsed)) {
+        decoded = std::move(token->token);
+        return decoded;
+    }
     auto* basic = std::get_if<auth::BasicCredentials>(&parsed);
-    if (basic && basic->user_id == auth::access_token_user_id) return std::move(basic->password);
+    if (basic && basic->user_id == auth::access_token_user_id) {
+        decoded = std::move(basic->password);
+        return decoded;
+    }
     return std::nullopt;
 }
 
@@ -97,15 +104,14 @@ void register_auth_routes(http::Router& router, Services& services) {
 
     router.add("/api/auth/access-token", http::Access::tenant_api, verb::get, [&services](http::Exchange& exchange) {
         std::string token;
-        if (auto presented = authenticated_token(exchange)) {
+        if (auto presented = authenticated_token(exchange, token)) {
             // The caller's token is the current one, so no token was created.
-            token = std::move(*presented);
-        } else {
-            bool created = false;
-            token = services.tokens.current_token(exchange.principal->user.id, &created);
-            if (created) {
-                services.audit.record(token_change_event(audit::event_token_created, exchange, services.store));
-            }
+            return token_response(*presented);
+        }
+        bool created = false;
+        token = services.tokens.current_token(exchange.principal->user.id, &created);
+        if (created) {
+            services.audit.record(token_change_event(audit::event_token_created, exchange, services.store));
         }
         return token_response(token);
     });

@@ -1,13 +1,12 @@
 #pragma once
 
-#include <boost/url/url_view.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
 
 #include "auth/principal.hpp"
 #include "http/message.hpp"
+#include "http/request_target.hpp"
 #include "store/store.hpp"
 
 namespace openbar::http {
@@ -24,7 +23,7 @@ struct Exchange {
     std::string client_address;
     bool secure = false;  // came over TLS, or over HTTPS per a trusted proxy
 
-    boost::urls::url_view target;  // parsed request target: path and query
+    RequestTarget target;          // request target: path and query
     std::string path;              // percent-decoded path
     std::optional<store::Company> company;
     const Route* route = nullptr;

@@ -1,6 +1,5 @@
 #include "http/pipeline.hpp"
 
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include "auth/authorization_header.hpp"
@@ -158,12 +157,10 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         apply_forwarded_headers(trusted_proxies_, exchange);
 
         // Target: origin-form only ("/path?query").
-        auto target = boost::urls::parse_origin_form(request.target());
-        if (!target) {
+        if (!exchange.target.assign(request.target())) {
             throw ApiError(ErrorKind::bad_request, "invalid_target", "the request target is not a valid path");
         }
-        exchange.target = *target;
-        exchange.path = std::string(exchange.target.path());
+        exchange.target.decode_path(exchange.path);
 
         auto match = router_.match(exchange.path);
         if (!match) {

@@ -53,7 +53,7 @@ public:
     // The value of the Allow header for a route.
     static std::string allow_header(const Route& route);
 
-    // The most segments a route pattern may have.
+    // The maximum number of segments in a route pattern.
     static constexpr std::size_t max_segments = 16;
 
 private:

@@ -140,7 +140,9 @@ void Session<Stream>::read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     parser_->body_limit(config.max_body_bytes);
+    if (exchange_) path_buffer_ = std::move(exchange_->path);
     exchange_.reset();
+    busy_self_.reset();  // the caller holds another reference
     idle_ = true;
 
     // One deadline covers the keep-alive wait and the whole header.
@@ -161,20 +163,23 @@ void Session<Stream>::on_header(beast::error_code error) {
     Request& request = parser_->get();
     exchange_.emplace(request, client_address_);
     exchange_->secure = is_tls(static_cast<Stream*>(nullptr));
+    exchange_->path = std::move(path_buffer_);  // reuses the last request's capacity
 
-    server_.pipeline().admit(*exchange_, [self = self(), thread = std::this_thread::get_id()](
-                                             std::optional<Response> early) {
+    // The callbacks capture only `this`, which std::function stores without
+    // allocating; busy_self_ keeps the session alive until the response is written.
+    busy_self_ = self();
+    server_.pipeline().admit(*exchange_, [this](std::optional<Response> early) {
         // Token checks call back at once, from inside admit() on this
         // session's thread: carry on directly. Password checks call back
         // from a hashing thread, so the rest is posted to the session's
         // thread. The write that follows never completes inline, so no
         // handler runs while admit() is still on the stack.
-        if (std::this_thread::get_id() == thread) {
-            self->after_admission(std::move(early));
+        if (stream_.get_executor().running_in_this_thread()) {
+            after_admission(std::move(early));
             return;
         }
-        net::post(self->stream_.get_executor(),
-                  [self, early = std::move(early)]() mutable { self->after_admission(std::move(early)); });
+        net::post(stream_.get_executor(),
+                  [self = busy_self_, early = std::move(early)]() mutable { self->after_admission(std::move(early)); });
     });
 }
 
@@ -233,11 +238,15 @@ void Session<Stream>::on_body(beast::error_code error) {
         send_parse_error(error);
         return;
     }
-    server_.pipeline().handle(*exchange_, [self = self()](Response response) {
-        // Runs inline for synchronous handlers (already on the strand) and is
-        // posted back to the strand for handlers that finish on a worker.
-        net::dispatch(self->stream_.get_executor(),
-                      [self, response = std::move(response)]() mutable { self->send(std::move(response), false); });
+    server_.pipeline().handle(*exchange_, [this](Response response) {
+        // Runs inline for synchronous handlers (already on the session's
+        // thread) and is posted back to it for handlers that finish on a worker.
+        if (stream_.get_executor().running_in_this_thread()) {
+            send(std::move(response), false);
+            return;
+        }
+        net::post(stream_.get_executor(),
+                  [self = busy_self_, response = std::move(response)]() mutable { self->send(std::move(response), false); });
     });
 }
 
@@ -345,6 +354,8 @@ template <class Stream>
 void Session<Stream>::close() {
     if (closed_) return;
     closed_ = true;
+    // Every caller holds another reference, so this is not the last one.
+    busy_self_.reset();
     beast::error_code ignored;
     if constexpr (is_tls(static_cast<Stream*>(nullptr))) {
         // A TLS close_notify could block on a dead peer; bound it.

@@ -63,7 +63,7 @@ private:
     // wait ends no later than it, which is the case for every request on a
     // keep-alive connection after the first.
     void set_deadline(std::chrono::steady_clock::duration timeout);
-    // Called when a read or write finishes: no deadline applies until the next one starts.
+    // Clears the deadline when a read or write finishes, so none applies until the next one starts.
     void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
     void on_deadline_timer(boost::beast::error_code error);
 
@@ -79,6 +79,10 @@ private:
     std::optional<Exchange> exchange_;
     std::optional<Response> response_;
     std::string response_header_;  // serialized status line and fields of response_
+    std::string path_buffer_;      // the last exchange's path string, kept for its capacity
+    // This session while the pipeline works on a request: the pipeline's
+    // callbacks capture a plain `this`.
+    std::shared_ptr<Session> busy_self_;
     // One timer per connection enforces the header, body and write timeouts.
     // It waits for the earliest deadline it has been given and, when it
     // fires, checks deadline_, which may have moved later in the meantime.
