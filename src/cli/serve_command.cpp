@@ -120,6 +120,9 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     http::Server server(config, pipeline);
     server.bind();
     server.run();
+    // Uploads still queued after the shutdown grace period are committed
+    // here, while the sessions' io_contexts that their replies post to exist.
+    context.store->records().wait_for_writes();
 
     // Password checks still queued may record audit events, so the audit
     // log stops last and writes whatever they left.

@@ -60,6 +60,12 @@ std::string Statement::text_at(int column) const {
     return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column))) : std::string();
 }
 
+std::string_view Statement::text_view_at(int column) const {
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
+    return text ? std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column)))
+                : std::string_view();
+}
+
 std::optional<std::string> Statement::optional_text_at(int column) const {
     if (is_null(column)) return std::nullopt;
     return text_at(column);
@@ -129,7 +135,9 @@ WriteTransaction::WriteTransaction(Connection& connection) : connection_(connect
 }
 
 WriteTransaction::~WriteTransaction() {
-    if (!done_) {
+    // After some errors (I/O, disk full) SQLite has already rolled the
+    // transaction back and is in autocommit mode again.
+    if (!done_ && !sqlite3_get_autocommit(connection_.handle())) {
         try {
             connection_.execute("ROLLBACK");
         } catch (const std::exception& error) {

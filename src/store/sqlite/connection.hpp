@@ -33,6 +33,8 @@ public:
 
     std::int64_t int64_at(int column) const;
     std::string text_at(int column) const;
+    // The column's text without a copy; valid until the next step or reset.
+    std::string_view text_view_at(int column) const;
     std::optional<std::string> optional_text_at(int column) const;
     std::vector<std::uint8_t> blob_at(int column) const;
     bool is_null(int column) const;

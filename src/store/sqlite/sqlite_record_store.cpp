@@ -1,9 +1,12 @@
 #include "store/sqlite/sqlite_record_store.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
 
 #include <array>
+#include <future>
 #include <map>
 #include <set>
 
@@ -18,6 +21,16 @@ constexpr const char* insert_sql =
 constexpr const char* append_sql = "INSERT INTO data_records (company_id, type, key, data) VALUES (?, ?, NULL, ?)";
 constexpr const char* select_sql = "SELECT seq, data FROM data_records WHERE company_id = ? AND type = ? AND key = ?";
 constexpr const char* update_sql = "UPDATE data_records SET data = ? WHERE seq = ?";
+
+// The writer stops adding queued batches to a transaction at this many
+// records, so one transaction's WAL growth and its callers' wait stay
+// bounded. A single larger batch still gets a transaction of its own.
+constexpr std::size_t max_group_records = 50'000;
+
+// The writer connection's page cache in KiB (SQLite's default is 2 MiB).
+// Inserts into the key index touch pages all over it, and pages that fell
+// out of the cache cost a pread each.
+constexpr const char* writer_cache_pragma = "PRAGMA cache_size=-32768";
 // Grouped keys are GROUP + '\x1f' + MEMBER, so a group's rows are the key range [GROUP\x1f, GROUP\x20).
 constexpr const char* select_group_sql =
     "SELECT seq, key, data FROM data_records WHERE company_id = ? AND type = ? AND key >= ? AND key < ?";
@@ -92,8 +105,8 @@ std::string new_record_text(const RecordWrite& write) {
     return boost::json::serialize(record);
 }
 
-boost::json::object parse_record(const std::string& text) {
-    boost::json::value value = boost::json::parse(text);
+boost::json::object parse_record(std::string_view text, boost::json::storage_ptr storage) {
+    boost::json::value value = boost::json::parse(text, std::move(storage));
     if (!value.is_object()) throw StoreError(StoreError::Kind::unavailable, "a stored record is not a JSON object");
     return std::move(value.get_object());
 }
@@ -105,20 +118,21 @@ public:
 
     // `text` is new_record_text(write), prepared before the write lock was taken.
     void write_keyed(const RecordWrite& write, std::string_view text) {
+        // Uploads tend to be all new records or all updates, so the previous
+        // record's outcome picks which statement to try first: a failed
+        // INSERT and a SELECT that finds nothing both cost an index seek.
+        if (last_was_update_ && update_existing(write)) return;
+
         auto insert = connection_.prepare(insert_sql);
         insert.bind(1, company_id_).bind(2, type_).bind(3, *write.key).bind(4, text).run();
         if (connection_.changes() == 1) {
             ++counts.created;
+            last_was_update_ = false;
             return;
         }
-
-        auto select = connection_.prepare(select_sql);
-        select.bind(1, company_id_).bind(2, type_).bind(3, *write.key);
-        if (!select.step()) throw StoreError(StoreError::Kind::unavailable, "a record that blocked an insert was not found");
-        std::int64_t seq = select.int64_at(0);
-        boost::json::object record = parse_record(select.text_at(1));
-        if (apply_write(record, write)) update(seq, record);
-        ++counts.updated;
+        if (!update_existing(write)) {
+            throw StoreError(StoreError::Kind::unavailable, "a record that blocked an insert was not found");
+        }
     }
 
     void append(std::string_view text) {
@@ -169,6 +183,19 @@ public:
     UpsertCounts counts;
 
 private:
+    // Merges `write` into its stored record; returns false when there is none.
+    bool update_existing(const RecordWrite& write) {
+        auto select = connection_.prepare(select_sql);
+        select.bind(1, company_id_).bind(2, type_).bind(3, *write.key);
+        if (!select.step()) return false;
+        std::int64_t seq = select.int64_at(0);
+        boost::json::object record = parse_record(select.text_view_at(1), &arena_);
+        if (apply_write(record, write)) update(seq, record);
+        ++counts.updated;
+        last_was_update_ = true;
+        return true;
+    }
+
     struct Member {
         std::int64_t seq;
         boost::json::object record;
@@ -187,7 +214,8 @@ private:
         auto select = connection_.prepare(select_group_sql);
         select.bind(1, company_id_).bind(2, type_).bind(3, name + '\x1f').bind(4, name + '\x20');
         while (select.step()) {
-            group.members.emplace(select.text_at(1), Member{select.int64_at(0), parse_record(select.text_at(2))});
+            group.members.emplace(select.text_at(1),
+                                  Member{select.int64_at(0), parse_record(select.text_view_at(2), &arena_)});
         }
         return group;
     }
@@ -199,37 +227,149 @@ private:
     Connection& connection_;
     std::int64_t company_id_;
     std::int64_t type_;
+    // Stored records parsed for a merge live until the batch ends.
+    boost::json::monotonic_resource arena_;
+    bool last_was_update_ = false;
     std::map<std::string, Group> groups_;
 };
 
-}  // namespace
-
-UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
-                                               const std::vector<RecordWrite>& records) {
-    // Most records of a bulk load are new, so their stored text is built
-    // before the write lock, while other uploads may be writing.
-    std::vector<std::string> new_texts(records.size());
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        if (records[i].group.empty()) new_texts[i] = new_record_text(records[i]);
-    }
-
-    auto connection = pool_.lease();
-    std::lock_guard lock(write_mutex_);
-    WriteTransaction transaction(*connection);
-    UpsertRun run(*connection, company_id, type);
+UpsertCounts upsert_job(Connection& connection, const UpsertJob& job) {
+    UpsertRun run(connection, job.company_id, job.type);
+    const std::vector<RecordWrite>& records = *job.records;
     for (std::size_t i = 0; i < records.size(); ++i) {
         const RecordWrite& record = records[i];
         if (!record.key) {
-            run.append(new_texts[i]);
+            run.append(job.new_texts[i]);
         } else if (!record.group.empty()) {
             run.write_grouped(record);
         } else {
-            run.write_keyed(record, new_texts[i]);
+            run.write_keyed(record, job.new_texts[i]);
         }
     }
     run.finish_groups();
-    transaction.commit();
     return run.counts;
+}
+
+void deliver(UpsertJob& job, UpsertResult result) {
+    try {
+        job.done(std::move(result));
+    } catch (const std::exception& error) {
+        spdlog::error("an upload's completion handler failed: {}", error.what());
+    }
+}
+
+}  // namespace
+
+void write_group(Connection& connection, std::span<UpsertJob> jobs) {
+    std::vector<UpsertResult> results(jobs.size());
+    std::exception_ptr group_error;
+    try {
+        WriteTransaction transaction(connection);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            connection.execute("SAVEPOINT upload");
+            try {
+                results[i].counts = upsert_job(connection, jobs[i]);
+                connection.execute("RELEASE upload");
+            } catch (...) {
+                results[i].error = std::current_exception();
+                // After an I/O error or a full disk SQLite may have rolled
+                // back the whole transaction, and the jobs before this one with it.
+                if (sqlite3_get_autocommit(connection.handle())) throw;
+                connection.execute("ROLLBACK TO upload");
+                connection.execute("RELEASE upload");
+            }
+        }
+        transaction.commit();
+    } catch (...) {
+        group_error = std::current_exception();
+    }
+
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (group_error && !results[i].error) results[i] = UpsertResult{{}, group_error};
+        deliver(jobs[i], std::move(results[i]));
+    }
+}
+
+SqliteRecordStore::~SqliteRecordStore() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_changed_.notify_one();
+    if (writer_.joinable()) writer_.join();
+}
+
+UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
+                                               const std::vector<RecordWrite>& records) {
+    std::promise<UpsertResult> promise;
+    std::future<UpsertResult> outcome = promise.get_future();
+    // The caller's vector outlives the wait below, so the job borrows it.
+    std::shared_ptr<const std::vector<RecordWrite>> borrowed(&records, [](const std::vector<RecordWrite>*) {});
+    upsert_records_async(company_id, type, std::move(borrowed),
+                         [&promise](UpsertResult result) { promise.set_value(std::move(result)); });
+    UpsertResult result = outcome.get();
+    if (result.error) std::rethrow_exception(result.error);
+    return result.counts;
+}
+
+void SqliteRecordStore::upsert_records_async(std::int64_t company_id, RecordType type,
+                                             std::shared_ptr<const std::vector<RecordWrite>> records,
+                                             UpsertDone done) {
+    UpsertJob job{company_id, type, std::move(records), {}, std::move(done)};
+    // Most records of a bulk load are new, so their stored text is built
+    // here, on the caller's thread, while the writer commits other uploads.
+    job.new_texts.resize(job.records->size());
+    for (std::size_t i = 0; i < job.records->size(); ++i) {
+        const RecordWrite& record = (*job.records)[i];
+        if (record.group.empty()) job.new_texts[i] = new_record_text(record);
+    }
+
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (!writer_.joinable()) writer_ = std::thread([this] { run_writer(); });
+        queue_.push_back(std::move(job));
+    }
+    queue_changed_.notify_one();
+}
+
+void SqliteRecordStore::wait_for_writes() {
+    // The writer takes batches in order, so once an empty one has been
+    // through, every earlier one has too.
+    upsert_records(0, RecordType::customers, {});
+}
+
+void SqliteRecordStore::run_writer() {
+    std::unique_ptr<Connection> connection;
+    std::vector<UpsertJob> group;
+    for (;;) {
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            // Stops only once the queue is empty, so every accepted batch is written.
+            if (queue_.empty()) return;
+            std::size_t records = 0;
+            while (!queue_.empty() &&
+                   (group.empty() || records + queue_.front().records->size() <= max_group_records)) {
+                records += queue_.front().records->size();
+                group.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+
+        try {
+            if (!connection) {
+                connection = std::make_unique<Connection>(pool_.path());
+                connection->execute(writer_cache_pragma);
+            }
+        } catch (...) {
+            spdlog::error("the record writer cannot open the database; failing {} uploads", group.size());
+            for (UpsertJob& job : group) deliver(job, UpsertResult{{}, std::current_exception()});
+            group.clear();
+            continue;
+        }
+        write_group(*connection, group);
+        group.clear();
+    }
 }
 
 RecordPage SqliteRecordStore::read_records(std::int64_t company_id, const RecordQuery& query) {
