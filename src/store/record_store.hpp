@@ -103,14 +103,15 @@ public:
     // The same merge without blocking the caller: `done` runs once, on
     // another thread, after the records are durably committed or after they
     // were all rolled back. The store may commit several callers' batches in
-    // one transaction, but a batch that fails never affects another. The
+    // one transaction. A batch that fails is rolled back alone, unless the
+    // shared transaction itself fails (an I/O error), which fails them all. The
     // store keeps `records` (and whatever memory its owner ties to it) alive
     // until `done` has run.
     virtual void upsert_records_async(std::int64_t company_id, RecordType type,
                                       std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) = 0;
 
     // Blocks until every batch queued before this call has been committed
-    // or rolled back and its caller told.
+    // or rolled back and its `done` has run.
     virtual void wait_for_writes() = 0;
 
     // Returns records in insertion order after `query.after`. Each record

@@ -57,8 +57,8 @@ http::Response upload_reply(const store::UpsertCounts& counts) {
 }
 
 // Parses and validates the upload on the network thread, then queues the
-// writes for the store's writer thread and returns; `respond` runs once the
-// writes are committed (or rolled back), so the network thread never waits
+// writes for the store's writer thread and returns. `respond` runs once the
+// writes are committed or rolled back, so the network thread never waits
 // for the disk.
 void upload(Services& services, http::Exchange& exchange, RecordType type, http::Respond respond) {
     // The body and the writes made from it live only for this request, so
