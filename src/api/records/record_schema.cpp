@@ -101,19 +101,24 @@ public:
     // in front, which locates a field inside magento__items.
     std::optional<RecordWrite> normalize(const boost::json::object& record, std::size_t index,
                                          const std::string& field_prefix) {
-        RecordWrite write;
-        write.set = boost::json::object(storage_);
+        // Constructed in place: boost::json's move assignment would keep the
+        // default storage of a default-constructed `set` and copy every
+        // value into it with malloc.
+        RecordWrite write{.set = boost::json::object(storage_)};
+        write.set.reserve(record.size());
         std::size_t errors_before = errors_.size();
-        for (const auto& [name_view, value] : record) {
-            std::string name(name_view);
+        // A parsed object has no duplicate keys, so each name reaches
+        // write.set at most once and emplace never meets an existing one.
+        for (const auto& [key, value] : record) {
+            std::string_view name = key;
             if (type_ == RecordType::sales && name == magento_items_field) continue;
 
             if (name.ends_with(list_addition_suffix)) {
-                std::string list_field = name.substr(0, name.size() - list_addition_suffix.size());
+                std::string list_field(name.substr(0, name.size() - list_addition_suffix.size()));
                 if (field_kind(type_, list_field) == FieldKind::list) {
                     boost::json::value items;
                     if (auto reason = normalize_value(FieldKind::list, value, items)) {
-                        add_error(index, field_prefix + name, *reason);
+                        add_error(index, field_prefix + std::string(name), *reason);
                     } else {
                         write.list_additions.emplace_back(list_field, std::move(items.get_array()));
                     }
@@ -122,20 +127,20 @@ public:
             }
 
             if (value.is_null() || (value.is_string() && value.get_string().empty())) {
-                write.remove.push_back(std::move(name));
+                write.remove.emplace_back(name);
                 continue;
             }
             auto kind = field_kind(type_, name);
             if (!kind) {
-                write.set[name] = value;
+                write.set.emplace(name, value);
                 continue;
             }
             boost::json::value normalized(storage_);
             if (auto reason = normalize_value(*kind, value, normalized)) {
-                add_error(index, field_prefix + name, *reason);
+                add_error(index, field_prefix + std::string(name), *reason);
                 continue;
             }
-            write.set[name] = std::move(normalized);
+            write.set.emplace(name, std::move(normalized));
         }
         if (errors_.size() != errors_before) return std::nullopt;
         if (!assign_identity(write, index, field_prefix)) return std::nullopt;

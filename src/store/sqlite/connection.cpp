@@ -80,6 +80,11 @@ std::vector<std::uint8_t> Statement::blob_at(int column) const {
 bool Statement::is_null(int column) const { return sqlite3_column_type(handle_, column) == SQLITE_NULL; }
 
 Connection::Connection(const std::string& path) {
+    // SQLite keeps allocation statistics behind a global mutex on every
+    // malloc and free unless this is off. It only works before SQLite
+    // initializes, that is before the first connection opens.
+    static const int memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)memory_statistics_off;
     int code = sqlite3_open_v2(path.c_str(), &db_,
                                SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (code != SQLITE_OK) {
