@@ -31,6 +31,11 @@ Statement& Statement::bind(int index, std::string_view value) {
     return *this;
 }
 
+Statement& Statement::bind_borrowed(int index, std::string_view value) {
+    sqlite3_bind_text(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::span<const std::uint8_t> value) {
     sqlite3_bind_blob(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
     return *this;

@@ -23,6 +23,9 @@ public:
 
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view value);
+    // Binds without copying: the caller keeps `value` alive until this
+    // Statement is destroyed, which resets the statement.
+    Statement& bind_borrowed(int index, std::string_view value);
     Statement& bind(int index, std::span<const std::uint8_t> value);
     Statement& bind_null(int index);
 

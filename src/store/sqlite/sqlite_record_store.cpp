@@ -124,7 +124,7 @@ public:
         if (last_was_update_ && update_existing(write)) return;
 
         auto insert = connection_.prepare(insert_sql);
-        insert.bind(1, company_id_).bind(2, type_).bind(3, *write.key).bind(4, text).run();
+        insert.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key).bind_borrowed(4, text).run();
         if (connection_.changes() == 1) {
             ++counts.created;
             last_was_update_ = false;
@@ -136,7 +136,7 @@ public:
     }
 
     void append(std::string_view text) {
-        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind(3, text).run();
+        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind_borrowed(3, text).run();
         ++counts.created;
     }
 
@@ -186,7 +186,7 @@ private:
     // Merges `write` into its stored record; returns false when there is none.
     bool update_existing(const RecordWrite& write) {
         auto select = connection_.prepare(select_sql);
-        select.bind(1, company_id_).bind(2, type_).bind(3, *write.key);
+        select.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key);
         if (!select.step()) return false;
         std::int64_t seq = select.int64_at(0);
         boost::json::object record = parse_record(select.text_view_at(1), &arena_);
@@ -221,7 +221,8 @@ private:
     }
 
     void update(std::int64_t seq, const boost::json::object& record) {
-        connection_.prepare(update_sql).bind(1, boost::json::serialize(record)).bind(2, seq).run();
+        std::string text = boost::json::serialize(record);
+        connection_.prepare(update_sql).bind_borrowed(1, text).bind(2, seq).run();
     }
 
     Connection& connection_;
