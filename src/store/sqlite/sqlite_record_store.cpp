@@ -129,13 +129,16 @@ public:
     UpsertRun(Connection& connection, std::int64_t company_id, RecordType type)
         : connection_(connection), company_id_(company_id), type_(static_cast<std::int64_t>(type)) {}
 
-    // `text` is new_record_text(write), prepared before the write lock was taken.
-    void write_keyed(const RecordWrite& write, std::string_view text) {
+    // `prepared` is new_record_text(write) when the caller built it, else
+    // null, and the text is built here only if the record is new.
+    void write_keyed(const RecordWrite& write, const std::string* prepared) {
         // Uploads tend to be all new records or all updates, so the previous
         // record's outcome picks which statement to try first: a failed
         // INSERT and a SELECT that finds nothing both cost an index seek.
         if (last_was_update_ && update_existing(write)) return;
 
+        std::string built;
+        std::string_view text = prepared ? std::string_view(*prepared) : std::string_view(built = new_record_text(write));
         auto insert = connection_.prepare(insert_sql);
         insert.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key).bind_borrowed(4, text).run();
         if (connection_.changes() == 1) {
@@ -148,7 +151,9 @@ public:
         }
     }
 
-    void append(std::string_view text) {
+    void append(const RecordWrite& write, const std::string* prepared) {
+        std::string built;
+        std::string_view text = prepared ? std::string_view(*prepared) : std::string_view(built = new_record_text(write));
         connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind_borrowed(3, text).run();
         ++counts.created;
     }
@@ -252,12 +257,13 @@ UpsertCounts upsert_job(Connection& connection, const UpsertJob& job) {
     const std::vector<RecordWrite>& records = *job.records;
     for (std::size_t i = 0; i < records.size(); ++i) {
         const RecordWrite& record = records[i];
+        const std::string* prepared = job.new_texts.empty() ? nullptr : &job.new_texts[i];
         if (!record.key) {
-            run.append(job.new_texts[i]);
+            run.append(record, prepared);
         } else if (!record.group.empty()) {
             run.write_grouped(record);
         } else {
-            run.write_keyed(record, job.new_texts[i]);
+            run.write_keyed(record, prepared);
         }
     }
     run.finish_groups();
@@ -329,13 +335,24 @@ UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordTy
 void SqliteRecordStore::upsert_records_async(std::int64_t company_id, RecordType type,
                                              std::shared_ptr<const std::vector<RecordWrite>> records,
                                              UpsertDone done) {
-    UpsertJob job{company_id, type, std::move(records), {}, std::move(done)};
-    // Most records of a bulk load are new, so their stored text is built
-    // here, on the caller's thread, while the writer commits other uploads.
-    job.new_texts.resize(job.records->size());
-    for (std::size_t i = 0; i < job.records->size(); ++i) {
-        const RecordWrite& record = (*job.records)[i];
-        if (record.group.empty()) job.new_texts[i] = new_record_text(record);
+    // The writer records whether the last upload mostly updated records,
+    // which guesses whether this one will.
+    UpsertDone note_outcome = [this, done = std::move(done)](UpsertResult result) {
+        if (!result.error) last_mostly_updates_ = result.counts.updated > result.counts.created;
+        done(std::move(result));
+    };
+    UpsertJob job{company_id, type, std::move(records), {}, std::move(note_outcome)};
+
+    // The stored text of a new record is built here, on the caller's thread,
+    // while the writer commits other uploads. When the last upload mostly
+    // updated records, the writer builds it only for records that turn out new.
+    bool appends = type == RecordType::events;
+    if (appends || !last_mostly_updates_) {
+        job.new_texts.resize(job.records->size());
+        for (std::size_t i = 0; i < job.records->size(); ++i) {
+            const RecordWrite& record = (*job.records)[i];
+            if (record.group.empty()) job.new_texts[i] = new_record_text(record);
+        }
     }
 
     {

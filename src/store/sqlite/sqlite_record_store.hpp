@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -17,7 +18,8 @@ struct UpsertJob {
     RecordType type = RecordType::customers;
     std::shared_ptr<const std::vector<RecordWrite>> records;
     // The stored text of each record if it turns out to be new, built on the
-    // caller's thread so the writer only inserts it. Empty for grouped records.
+    // caller's thread so the writer only inserts it. Empty for grouped
+    // records, and an empty vector when the writer builds the texts it needs.
     std::vector<std::string> new_texts;
     UpsertDone done;
 };
@@ -65,6 +67,7 @@ private:
     std::deque<UpsertJob> queue_;
     bool stopping_ = false;
     std::thread writer_;  // started by the first write
+    std::atomic<bool> last_mostly_updates_ = false;
 };
 
 }  // namespace openbar::store::sqlite

@@ -146,6 +146,36 @@ TEST_F(RecordWriterTest, DoneRunsAfterCommit) {
     EXPECT_EQ(seen_in_done, (std::vector<std::string>{"k1", "k2"}));
 }
 
+TEST_F(RecordWriterTest, WriterBuildsTextsNotPrepared) {
+    UpsertResult seeded, mixed;
+    int seeded_calls = 0, mixed_calls = 0;
+    std::vector<UpsertJob> first;
+    first.push_back(job(company_, {"old"}, seeded, seeded_calls));
+    auto connection = pool_->lease();
+    write_group(*connection, first);
+
+    // Without prepared texts: "old" is merged, "fresh" gets its text built by the writer.
+    std::vector<UpsertJob> second;
+    second.push_back(job(company_, {"old", "fresh"}, mixed, mixed_calls));
+    second.back().new_texts.clear();
+    write_group(*connection, second);
+
+    EXPECT_EQ(mixed_calls, 1);
+    EXPECT_FALSE(mixed.error);
+    EXPECT_EQ(mixed.counts.created, 1u);
+    EXPECT_EQ(mixed.counts.updated, 1u);
+    Connection reader(path_.string());
+    auto select = reader.prepare("SELECT key, data FROM data_records WHERE company_id = ? ORDER BY seq");
+    select.bind(1, company_);
+    ASSERT_TRUE(select.step());
+    EXPECT_EQ(select.text_at(0), "old");
+    EXPECT_EQ(select.text_at(1), R"({"external_id":"old"})");
+    ASSERT_TRUE(select.step());
+    EXPECT_EQ(select.text_at(0), "fresh");
+    EXPECT_EQ(select.text_at(1), R"({"external_id":"fresh"})");
+    EXPECT_FALSE(select.step());
+}
+
 TEST_F(RecordWriterTest, StoreWritesQueuedBatchesBeforeDestruction) {
     constexpr int threads = 4;
     constexpr int batches_per_thread = 25;
