@@ -99,7 +99,9 @@ public:
 
     // Converts one uploaded object. Errors name its fields with `field_prefix`
     // in front, which locates a field inside magento__items.
-    std::optional<RecordWrite> normalize(const boost::json::object& record, std::size_t index,
+    // Values stored as sent are moved out of `record`, which costs nothing
+    // when it allocates from the same storage as the writes.
+    std::optional<RecordWrite> normalize(boost::json::object& record, std::size_t index,
                                          const std::string& field_prefix) {
         // Constructed in place: boost::json's move assignment would keep the
         // default storage of a default-constructed `set` and copy every
@@ -109,7 +111,7 @@ public:
         std::size_t errors_before = errors_.size();
         // A parsed object has no duplicate keys, so each name reaches
         // write.set at most once and emplace never meets an existing one.
-        for (const auto& [key, value] : record) {
+        for (auto& [key, value] : record) {
             std::string_view name = key;
             if (type_ == RecordType::sales && name == magento_items_field) continue;
 
@@ -132,7 +134,12 @@ public:
             }
             auto kind = field_kind(type_, name);
             if (!kind) {
-                write.set.emplace(name, value);
+                write.set.emplace(name, std::move(value));
+                continue;
+            }
+            // A string is already the stored form of a text field.
+            if (*kind == FieldKind::text && value.is_string()) {
+                write.set.emplace(name, std::move(value));
                 continue;
             }
             boost::json::value normalized(storage_);
@@ -273,14 +280,14 @@ std::vector<std::string_view> identity_fields(RecordType type) {
     return {};
 }
 
-std::vector<RecordWrite> normalize_records(RecordType type, const boost::json::array& records,
+std::vector<RecordWrite> normalize_records(RecordType type, boost::json::array& records,
                                            std::vector<FieldError>& errors, boost::json::storage_ptr storage) {
     RecordNormalizer normalizer(type, errors, storage);
     std::vector<RecordWrite> writes;
     writes.reserve(records.size());
 
     for (std::size_t index = 0; index < records.size(); ++index) {
-        const boost::json::object* record = records[index].if_object();
+        boost::json::object* record = records[index].if_object();
         if (!record) {
             errors.push_back(FieldError{index, "", "must be a JSON object"});
             continue;

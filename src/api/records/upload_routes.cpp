@@ -22,11 +22,11 @@ constexpr std::size_t max_reported_errors = 100;
 constexpr std::size_t max_name_length = 200;
 
 // Returns the record list of an upload: {"customers": [...]} or a bare list.
-const boost::json::array& record_list(const boost::json::value& body, RecordType type) {
+boost::json::array& record_list(boost::json::value& body, RecordType type) {
     std::string_view name = store::record_type_name(type);
     if (body.is_array()) return body.get_array();
-    if (const auto* object = body.if_object()) {
-        const auto* list = object->if_contains(name);
+    if (auto* object = body.if_object()) {
+        auto* list = object->if_contains(name);
         if (list && list->is_array()) return list->get_array();
     }
     throw ApiError(ErrorKind::bad_request, "invalid_body",
@@ -69,8 +69,8 @@ void upload(Services& services, http::Exchange& exchange, RecordType type, http:
         std::min(exchange.request.body().size() * 2 + 1024, max_first_arena_block));
     boost::json::storage_ptr storage(&batch->arena);
     {
-        const boost::json::value body = parse_json_request(services, exchange, storage);
-        const boost::json::array& list = record_list(body, type);
+        boost::json::value body = parse_json_request(services, exchange, storage);
+        boost::json::array& list = record_list(body, type);
 
         std::vector<records::FieldError> errors;
         batch->writes = records::normalize_records(type, list, errors, storage);
