@@ -114,8 +114,8 @@ class UploadGroupCommitTest(harness.TokenUserTestCase):
         try:
             connection = self.start_upload(customers("s", 5))
             # The server reads the body and queues the upload; its writer
-            # then waits for the lock held above.
-            time.sleep(0.5)
+            # then waits for the lock held above (for up to its 5 s busy timeout).
+            time.sleep(1.0)
             self.openbar.process.send_signal(signal.SIGTERM)
             time.sleep(0.5)
             self.assertIsNone(self.openbar.process.poll(), "the server stopped with an upload in flight")

@@ -204,6 +204,18 @@ TEST_F(RecordWriterTest, StoreWritesQueuedBatchesBeforeDestruction) {
     EXPECT_EQ(stored_keys().size(), static_cast<std::size_t>(threads * batches_per_thread * 2));
 }
 
+TEST_F(RecordWriterTest, WaitForWritesReturnsAfterQueued) {
+    SqliteRecordStore store(*pool_);
+    std::atomic<int> done_calls = 0;
+    for (int b = 0; b < 20; ++b) {
+        store.upsert_records_async(company_, RecordType::customers, batch({"w" + std::to_string(b)}),
+                                   [&](UpsertResult) { ++done_calls; });
+    }
+    store.wait_for_writes();
+    EXPECT_EQ(done_calls.load(), 20);
+    EXPECT_EQ(stored_keys().size(), 20u);
+}
+
 TEST_F(RecordWriterTest, SyncUpsertRethrowsError) {
     SqliteRecordStore store(*pool_);
     auto writes = batch({"k"});
