@@ -113,7 +113,7 @@ class UploadGroupCommitTest(harness.TokenUserTestCase):
         holder = self.hold_write_lock()
         try:
             connection = self.start_upload(customers("s", 5))
-            # The server reads the body and queues the upload; its writer
+            # The server reads the body and queues the upload. Its writer
             # then waits for the lock held above (for up to its 5 s busy timeout).
             time.sleep(1.0)
             self.openbar.process.send_signal(signal.SIGTERM)
