@@ -110,6 +110,10 @@ public:
     virtual void upsert_records_async(std::int64_t company_id, RecordType type,
                                       std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) = 0;
 
+    // Sets how many records the store may commit in one transaction when
+    // several batches wait; a batch larger than that still commits alone.
+    virtual void set_max_group_records(std::size_t records) = 0;
+
     // Blocks until every batch queued before this call has been committed
     // or rolled back and its `done` has run.
     virtual void wait_for_writes() = 0;

@@ -132,6 +132,26 @@ class UploadGroupCommitTest(harness.TokenUserTestCase):
         self.openbar.start()
         self.assertEqual(self.stored_ids(), [f"s{n}" for n in range(5)])
 
+    def test_group_limit_flag(self):
+        for value in ("0", "many"):
+            result = self.openbar.cli("serve", "--listen", "127.0.0.1:0", "--upload-group-max-records", value,
+                                      check=False)
+            self.assertNotEqual(result.returncode, 0, value)
+            self.assertIn("--upload-group-max-records", result.stderr)
+
+        # With a limit of one record every upload commits alone, and larger uploads still work.
+        self.assertEqual(self.openbar.stop(), 0)
+        self.openbar.start("--upload-group-max-records", "1")
+        replies = []
+        threads = [threading.Thread(target=lambda n=n: replies.append(self.upload(customers(f"g{n}-", 3))))
+                   for n in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual([reply.status for reply in replies], [200, 200, 200])
+        self.assertEqual(self.stored_ids(), sorted(f"g{n}-{i}" for n in range(3) for i in range(3)))
+
 
 if __name__ == "__main__":
     harness.main()

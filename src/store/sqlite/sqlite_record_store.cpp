@@ -22,11 +22,6 @@ constexpr const char* append_sql = "INSERT INTO data_records (company_id, type, 
 constexpr const char* select_sql = "SELECT seq, data FROM data_records WHERE company_id = ? AND type = ? AND key = ?";
 constexpr const char* update_sql = "UPDATE data_records SET data = ? WHERE seq = ?";
 
-// The writer stops adding queued batches to a transaction at this many
-// records, so one transaction's WAL growth and its callers' wait stay
-// bounded. A single larger batch still gets a transaction of its own.
-constexpr std::size_t max_group_records = 50'000;
-
 // The writer connection's page cache in KiB (SQLite's default is 2 MiB).
 // Inserts into the key index touch pages all over it, and pages that fell
 // out of the cache cost a pread each.
@@ -41,7 +36,7 @@ constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=1000
 
 // Rolling back to an upload's savepoint needs the pages it changed as they
 // were before it. SQLite keeps them in a statement journal, which spills to
-// a temporary file past 64 KiB unless temporary storage is in memory; an
+// a temporary file past 64 KiB unless temporary storage is in memory. An
 // upload of 500 records changes about 150 pages.
 constexpr const char* writer_temp_store_pragma = "PRAGMA temp_store=MEMORY";
 // Grouped keys are GROUP + '\x1f' + MEMBER, so a group's rows are the key range [GROUP\x1f, GROUP\x20).
@@ -379,8 +374,9 @@ void SqliteRecordStore::run_writer() {
             // Stops only once the queue is empty, so every accepted batch is written.
             if (queue_.empty()) return;
             std::size_t records = 0;
+            std::size_t max_records = max_group_records_;
             while (!queue_.empty() &&
-                   (group.empty() || records + queue_.front().records->size() <= max_group_records)) {
+                   (group.empty() || records + queue_.front().records->size() <= max_records)) {
                 records += queue_.front().records->size();
                 group.push_back(std::move(queue_.front()));
                 queue_.pop_front();

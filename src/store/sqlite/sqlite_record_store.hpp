@@ -27,7 +27,7 @@ struct UpsertJob {
 // Writes the jobs in one transaction (group commit): each job runs inside
 // its own SAVEPOINT, so a job that fails is rolled back alone and gets its
 // error, while the others are committed together with one fsync. Calls every
-// job's `done` exactly once, after COMMIT has returned. When the
+// job's `done` exactly once, after COMMIT or the rollback has returned. When the
 // transaction itself is lost (COMMIT fails, or SQLite rolls everything back
 // on an I/O error), every job that had not failed yet gets that error.
 void write_group(Connection& connection, std::span<UpsertJob> jobs);
@@ -36,10 +36,10 @@ void write_group(Connection& connection, std::span<UpsertJob> jobs);
 // JSON text. Reads page by the seq column through the
 // (company_id, type, seq) index, so a page costs one index seek plus one
 // row per record returned, however deep the page is.
-// Writes go through one writer thread with its own connection: callers
-// queue their batches, and the writer commits whatever has queued up in one
-// transaction, so the callers' threads never wait for fdatasync and several
-// uploads share one.
+// Writes go through one writer thread with its own connection. Callers
+// queue their batches, and the writer commits the batches that have queued
+// up (up to set_max_group_records records) in one transaction. So callers of
+// upsert_records_async never wait for fdatasync, and several uploads share one.
 // NOTE: filters are evaluated with json_extract on the rows of the company
 // and type, in seq order, and no field has an index of its own. A page with
 // a filter reads rows until it has `limit` matches, which for a rare value
@@ -54,6 +54,7 @@ public:
                                 const std::vector<RecordWrite>& records) override;
     void upsert_records_async(std::int64_t company_id, RecordType type,
                               std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) override;
+    void set_max_group_records(std::size_t records) override { max_group_records_ = records; }
     void wait_for_writes() override;
     RecordPage read_records(std::int64_t company_id, const RecordQuery& query) override;
 
@@ -68,6 +69,8 @@ private:
     bool stopping_ = false;
     std::thread writer_;  // started by the first write
     std::atomic<bool> last_mostly_updates_ = false;
+    // Bounds one transaction's WAL growth and its callers' wait.
+    std::atomic<std::size_t> max_group_records_ = 50'000;
 };
 
 }  // namespace openbar::store::sqlite

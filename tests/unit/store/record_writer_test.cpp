@@ -5,7 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -71,6 +73,30 @@ protected:
         std::vector<std::string> keys;
         while (select.step()) keys.push_back(select.text_at(0));
         return keys;
+    }
+
+    // Queues three one-record batches while another connection holds the write
+    // lock, and returns whether the second batch's records were committed
+    // together with the third's: its `done` then already finds the third's row.
+    bool second_and_third_share_commit(std::size_t max_group_records) {
+        SqliteRecordStore store(*pool_);
+        store.set_max_group_records(max_group_records);
+        Connection holder(path_.string());
+        holder.execute("BEGIN IMMEDIATE");
+
+        std::atomic<bool> third_seen = false;
+        store.upsert_records_async(company_, RecordType::customers, batch({"first"}), [](UpsertResult) {});
+        // The writer takes the first batch and waits for the lock in BEGIN
+        // IMMEDIATE, so the next two queue up behind it.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        store.upsert_records_async(company_, RecordType::customers, batch({"second"}), [&](UpsertResult) {
+            auto keys = stored_keys();
+            third_seen = std::find(keys.begin(), keys.end(), "third") != keys.end();
+        });
+        store.upsert_records_async(company_, RecordType::customers, batch({"third"}), [](UpsertResult) {});
+        holder.execute("COMMIT");
+        store.wait_for_writes();
+        return third_seen;
     }
 
     std::filesystem::path path_;
@@ -214,6 +240,14 @@ TEST_F(RecordWriterTest, WaitForWritesReturnsAfterQueued) {
     store.wait_for_writes();
     EXPECT_EQ(done_calls.load(), 20);
     EXPECT_EQ(stored_keys().size(), 20u);
+}
+
+TEST_F(RecordWriterTest, QueuedBatchesShareOneCommit) {
+    EXPECT_TRUE(second_and_third_share_commit(50'000));
+}
+
+TEST_F(RecordWriterTest, GroupLimitSeparatesCommits) {
+    EXPECT_FALSE(second_and_third_share_commit(1));
 }
 
 TEST_F(RecordWriterTest, SyncUpsertRethrowsError) {
