@@ -117,6 +117,8 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     password_settings.cache_max_entries = config.basic_cache_max_entries;
     auth::Authenticator authenticator(cached_store, tokens, hasher, hash_pool, totp, password_settings);
 
+    context.store->records().set_max_group_records(config.upload_group_max_records);
+
     http::Router router;
     api::Services services{config, cached_store, tokens,    authenticator, hasher, hash_pool,
                            *context.keys, totp,           audit_log, &authenticator.counters()};
@@ -126,6 +128,9 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     http::Server server(config, pipeline);
     server.bind();
     server.run();
+    // Uploads still queued after the shutdown grace period are committed
+    // here, while the sessions' io_contexts that their replies post to exist.
+    context.store->records().wait_for_writes();
 
     // Password checks still queued may record audit events, so the audit
     // log stops last and writes whatever they left.
@@ -296,6 +301,12 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
     serve_command->add_option("--audit-queue-limit", config.audit_queue_limit,
                               "Audit events (and token use counters) waiting for a write; more are dropped and "
                               "counted in a warning")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
+        ->capture_default_str();
+
+    serve_command->add_option("--upload-group-max-records", config.upload_group_max_records,
+                              "Maximum records that the upload writer commits in one transaction when several "
+                              "uploads wait (a larger single upload commits alone)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
         ->capture_default_str();
 

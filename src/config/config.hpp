@@ -84,6 +84,10 @@ struct ServerConfig {
     unsigned audit_retention_days = 90;
     std::chrono::milliseconds audit_flush_interval{1000};
     std::size_t audit_queue_limit = 100000;     // queued events; more are dropped and counted
+
+    // Uploads: the writer thread stops adding queued uploads to one
+    // transaction at this many records (one larger upload still commits alone).
+    std::size_t upload_group_max_records = 50000;
 };
 
 }  // namespace openbar::config

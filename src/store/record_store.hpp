@@ -4,6 +4,9 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +54,16 @@ struct UpsertCounts {
     std::size_t updated = 0;
 };
 
+// The outcome of one upsert: the counts when it was committed, else the
+// exception (usually StoreError) that rolled all of its records back.
+struct UpsertResult {
+    UpsertCounts counts;
+    std::exception_ptr error;
+};
+
+// Receives the outcome of an asynchronous upsert, on the store's writer thread.
+using UpsertDone = std::function<void(UpsertResult)>;
+
 // One equality condition of a read: the field's value, rendered as text
 // ("true"/"false" for booleans, decimal for numbers, the string itself for
 // strings, JSON text for lists and objects), equals `value`.
@@ -86,6 +99,24 @@ public:
     // this returns. Throws StoreError and stores nothing on failure.
     virtual UpsertCounts upsert_records(std::int64_t company_id, RecordType type,
                                         const std::vector<RecordWrite>& records) = 0;
+
+    // The same merge without blocking the caller: `done` runs once, on
+    // another thread, after the records are durably committed or after they
+    // were all rolled back. The store may commit several callers' batches in
+    // one transaction. A batch that fails is rolled back alone, unless the
+    // shared transaction itself fails (an I/O error), which fails them all. The
+    // store keeps `records` (and whatever memory its owner ties to it) alive
+    // until `done` has run.
+    virtual void upsert_records_async(std::int64_t company_id, RecordType type,
+                                      std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) = 0;
+
+    // Sets how many records the store may commit in one transaction when
+    // several batches wait; a batch larger than that still commits alone.
+    virtual void set_max_group_records(std::size_t records) = 0;
+
+    // Blocks until every batch queued before this call has been committed
+    // or rolled back and its `done` has run.
+    virtual void wait_for_writes() = 0;
 
     // Returns records in insertion order after `query.after`. Each record
     // keeps the sequence number of its first insertion, so pages neither skip

@@ -1,8 +1,8 @@
 #include "api/records/field_values.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -117,7 +117,7 @@ std::optional<std::string> normalize_text(const boost::json::value& input, boost
         return std::nullopt;
     }
     if (input.is_int64() || input.is_uint64() || input.is_double()) {
-        output = boost::json::string(filter_text(input));
+        output.emplace_string().assign(filter_text(input));
         return std::nullopt;
     }
     return std::string("must be a string");
@@ -174,9 +174,22 @@ bool parse_digits(std::string_view text, std::size_t offset, std::size_t count, 
     return true;
 }
 
-}  // namespace
+// Writes `value` as exactly `width` decimal digits, zero-padded; returns the end.
+char* put_digits(char* out, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return out + width;
+}
 
-std::optional<std::string> normalize_timestamp(std::string_view text) {
+// The longest stored timestamp: "YYYY-MM-DDTHH:MM:SSZ".
+using TimestampBuffer = std::array<char, 20>;
+
+// Writes the stored form of a timestamp to `out` and returns it, or nothing
+// when `text` is invalid. Uploads call this for every date field, so it
+// formats by hand instead of through fmt.
+std::optional<std::string_view> format_timestamp(std::string_view text, TimestampBuffer& out) {
     using namespace std::chrono;
     text = trim(text);
 
@@ -189,7 +202,12 @@ std::optional<std::string> normalize_timestamp(std::string_view text) {
                         std::chrono::day(static_cast<unsigned>(day))};
     if (!date.ok()) return std::nullopt;
     if (text.size() == 10) {
-        return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+        char* end = put_digits(out.data(), static_cast<unsigned>(year), 4);
+        *end++ = '-';
+        end = put_digits(end, static_cast<unsigned>(month), 2);
+        *end++ = '-';
+        end = put_digits(end, static_cast<unsigned>(day), 2);
+        return std::string_view(out.data(), static_cast<std::size_t>(end - out.data()));
     }
 
     // Time of day: THH:MM, then optional :SS and .fraction.
@@ -237,9 +255,28 @@ std::optional<std::string> normalize_timestamp(std::string_view text) {
     hh_mm_ss<seconds> time(utc - utc_day);
     int utc_year = static_cast<int>(utc_date.year());
     if (utc_year < 0 || utc_year > 9999) return std::nullopt;
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc_year, static_cast<unsigned>(utc_date.month()),
-                       static_cast<unsigned>(utc_date.day()), time.hours().count(), time.minutes().count(),
-                       time.seconds().count());
+    char* end = put_digits(out.data(), static_cast<unsigned>(utc_year), 4);
+    *end++ = '-';
+    end = put_digits(end, static_cast<unsigned>(utc_date.month()), 2);
+    *end++ = '-';
+    end = put_digits(end, static_cast<unsigned>(utc_date.day()), 2);
+    *end++ = 'T';
+    end = put_digits(end, static_cast<unsigned>(time.hours().count()), 2);
+    *end++ = ':';
+    end = put_digits(end, static_cast<unsigned>(time.minutes().count()), 2);
+    *end++ = ':';
+    end = put_digits(end, static_cast<unsigned>(time.seconds().count()), 2);
+    *end++ = 'Z';
+    return std::string_view(out.data(), static_cast<std::size_t>(end - out.data()));
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_timestamp(std::string_view text) {
+    TimestampBuffer buffer;
+    auto formatted = format_timestamp(text, buffer);
+    if (!formatted) return std::nullopt;
+    return std::string(*formatted);
 }
 
 std::optional<std::string> normalize_value(FieldKind kind, const boost::json::value& input, boost::json::value& output) {
@@ -253,9 +290,11 @@ std::optional<std::string> normalize_value(FieldKind kind, const boost::json::va
         case FieldKind::timestamp: {
             const char* expected = "must be a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM:SS, optional offset)";
             if (!input.is_string()) return std::string(expected);
-            auto normalized = normalize_timestamp(input.get_string());
+            TimestampBuffer buffer;
+            auto normalized = format_timestamp(input.get_string(), buffer);
             if (!normalized) return std::string(expected);
-            output = boost::json::string(*normalized);
+            // In `output`'s own storage, so assigning it copies nothing.
+            output.emplace_string().assign(*normalized);
             return std::nullopt;
         }
     }

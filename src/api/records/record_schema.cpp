@@ -99,21 +99,28 @@ public:
 
     // Converts one uploaded object. Errors name its fields with `field_prefix`
     // in front, which locates a field inside magento__items.
-    std::optional<RecordWrite> normalize(const boost::json::object& record, std::size_t index,
+    // Values stored as sent are moved out of `record`, which costs nothing
+    // when it allocates from the same storage as the writes.
+    std::optional<RecordWrite> normalize(boost::json::object& record, std::size_t index,
                                          const std::string& field_prefix) {
-        RecordWrite write;
-        write.set = boost::json::object(storage_);
+        // Constructed in place: boost::json's move assignment would keep the
+        // default storage of a default-constructed `set` and copy every
+        // value into it with malloc.
+        RecordWrite write{.set = boost::json::object(storage_)};
+        write.set.reserve(record.size());
         std::size_t errors_before = errors_.size();
-        for (const auto& [name_view, value] : record) {
-            std::string name(name_view);
+        // A boost::json::object holds each key once, so each name reaches
+        // write.set at most once and emplace never meets an existing one.
+        for (auto& [key, value] : record) {
+            std::string_view name = key;
             if (type_ == RecordType::sales && name == magento_items_field) continue;
 
             if (name.ends_with(list_addition_suffix)) {
-                std::string list_field = name.substr(0, name.size() - list_addition_suffix.size());
+                std::string list_field(name.substr(0, name.size() - list_addition_suffix.size()));
                 if (field_kind(type_, list_field) == FieldKind::list) {
                     boost::json::value items;
                     if (auto reason = normalize_value(FieldKind::list, value, items)) {
-                        add_error(index, field_prefix + name, *reason);
+                        add_error(index, field_prefix + std::string(name), *reason);
                     } else {
                         write.list_additions.emplace_back(list_field, std::move(items.get_array()));
                     }
@@ -122,20 +129,25 @@ public:
             }
 
             if (value.is_null() || (value.is_string() && value.get_string().empty())) {
-                write.remove.push_back(std::move(name));
+                write.remove.emplace_back(name);
                 continue;
             }
             auto kind = field_kind(type_, name);
             if (!kind) {
-                write.set[name] = value;
+                write.set.emplace(name, std::move(value));
+                continue;
+            }
+            // A string is already the stored form of a text field.
+            if (*kind == FieldKind::text && value.is_string()) {
+                write.set.emplace(name, std::move(value));
                 continue;
             }
             boost::json::value normalized(storage_);
             if (auto reason = normalize_value(*kind, value, normalized)) {
-                add_error(index, field_prefix + name, *reason);
+                add_error(index, field_prefix + std::string(name), *reason);
                 continue;
             }
-            write.set[name] = std::move(normalized);
+            write.set.emplace(name, std::move(normalized));
         }
         if (errors_.size() != errors_before) return std::nullopt;
         if (!assign_identity(write, index, field_prefix)) return std::nullopt;
@@ -268,14 +280,14 @@ std::vector<std::string_view> identity_fields(RecordType type) {
     return {};
 }
 
-std::vector<RecordWrite> normalize_records(RecordType type, const boost::json::array& records,
+std::vector<RecordWrite> normalize_records(RecordType type, boost::json::array& records,
                                            std::vector<FieldError>& errors, boost::json::storage_ptr storage) {
     RecordNormalizer normalizer(type, errors, storage);
     std::vector<RecordWrite> writes;
     writes.reserve(records.size());
 
     for (std::size_t index = 0; index < records.size(); ++index) {
-        const boost::json::object* record = records[index].if_object();
+        boost::json::object* record = records[index].if_object();
         if (!record) {
             errors.push_back(FieldError{index, "", "must be a JSON object"});
             continue;

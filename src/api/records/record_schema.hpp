@@ -41,8 +41,9 @@ std::vector<std::string_view> identity_fields(store::RecordType type);
 // - events need type, date and one of customer_id, email and phone_number,
 //   and are always appended.
 // A field sent as "" or null is removed, and "FIELD.add" adds to the list
-// field FIELD. The writes' values allocate from `storage`.
-std::vector<store::RecordWrite> normalize_records(store::RecordType type, const boost::json::array& records,
+// field FIELD. The writes' values allocate from `storage`, and values stored
+// as sent are moved out of `records`, so the caller must not read it afterwards.
+std::vector<store::RecordWrite> normalize_records(store::RecordType type, boost::json::array& records,
                                                   std::vector<FieldError>& errors,
                                                   boost::json::storage_ptr storage = {});
 

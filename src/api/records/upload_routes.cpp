@@ -2,11 +2,13 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <memory>
 
 #include "api/json_body.hpp"
 #include "api/records/record_schema.hpp"
 #include "api/services.hpp"
 #include "http/api_error.hpp"
+#include "http/pipeline.hpp"
 
 namespace openbar::api {
 namespace {
@@ -20,11 +22,11 @@ constexpr std::size_t max_reported_errors = 100;
 constexpr std::size_t max_name_length = 200;
 
 // Returns the record list of an upload: {"customers": [...]} or a bare list.
-const boost::json::array& record_list(const boost::json::value& body, RecordType type) {
+boost::json::array& record_list(boost::json::value& body, RecordType type) {
     std::string_view name = store::record_type_name(type);
     if (body.is_array()) return body.get_array();
-    if (const auto* object = body.if_object()) {
-        const auto* list = object->if_contains(name);
+    if (auto* object = body.if_object()) {
+        auto* list = object->if_contains(name);
         if (list && list->is_array()) return list->get_array();
     }
     throw ApiError(ErrorKind::bad_request, "invalid_body",
@@ -37,40 +39,73 @@ boost::json::value parse_json_request(const Services& services, const http::Exch
     return parse_json_body(exchange.request.body(), services.config.max_json_depth, std::move(storage));
 }
 
-http::Response upload(Services& services, http::Exchange& exchange, RecordType type) {
-    // The body and the writes made from it live only for this request, so
-    // they allocate from one arena that is freed at once, instead of
-    // calling malloc and free for every string.
-    constexpr std::size_t max_first_arena_block = 4 * 1024 * 1024;
-    boost::json::monotonic_resource arena(std::min(exchange.request.body().size() * 2 + 1024, max_first_arena_block));
-    boost::json::storage_ptr storage(&arena);
-    const boost::json::value body = parse_json_request(services, exchange, storage);
-    const boost::json::array& list = record_list(body, type);
+// The writes of one upload and the arena their values allocate from. The
+// store keeps both alive until it has committed the writes, after the
+// handler has returned.
+struct UploadBatch {
+    explicit UploadBatch(std::size_t first_block) : arena(first_block) {}
 
-    std::vector<records::FieldError> errors;
-    std::vector<store::RecordWrite> writes = records::normalize_records(type, list, errors, storage);
-    if (!errors.empty()) {
-        boost::json::array details;
-        for (std::size_t i = 0; i < errors.size() && i < max_reported_errors; ++i) {
-            details.push_back(boost::json::object{
-                {"index", errors[i].index}, {"field", errors[i].field}, {"reason", errors[i].reason}});
-        }
-        const auto& first = errors.front();
-        std::string where = first.field.empty() ? "" : " field " + first.field;
-        throw ApiError(ErrorKind::bad_request, "invalid_records",
-                       std::to_string(errors.size()) + " problems in the records, nothing was stored; first: record " +
-                           std::to_string(first.index) + where + " " + first.reason)
-            .with_details("records", std::move(details));
-    }
+    boost::json::monotonic_resource arena;
+    std::vector<store::RecordWrite> writes;
+};
 
-    store::UpsertCounts counts;
-    if (!writes.empty()) {
-        counts = services.store.records().upsert_records(exchange.company->id, type, writes);
-    }
+http::Response upload_reply(const store::UpsertCounts& counts) {
     // Custobar clients expect 200, not 201, even when records were created.
     return http::json_response(http::Status::ok, boost::json::object{{"response", "ok"},
                                                                       {"created", counts.created},
                                                                       {"updated", counts.updated}});
+}
+
+// Parses and validates the upload on the network thread, then queues the
+// writes for the store's writer thread and returns. `respond` runs once the
+// writes are committed or rolled back, so the network thread never waits
+// for the disk.
+void upload(Services& services, http::Exchange& exchange, RecordType type, http::Respond respond) {
+    // The body and the writes made from it live only for this request, so
+    // they allocate from one arena that is freed at once, instead of
+    // calling malloc and free for every string.
+    constexpr std::size_t max_first_arena_block = 4 * 1024 * 1024;
+    auto batch = std::make_shared<UploadBatch>(
+        std::min(exchange.request.body().size() * 2 + 1024, max_first_arena_block));
+    boost::json::storage_ptr storage(&batch->arena);
+    {
+        boost::json::value body = parse_json_request(services, exchange, storage);
+        boost::json::array& list = record_list(body, type);
+
+        std::vector<records::FieldError> errors;
+        batch->writes = records::normalize_records(type, list, errors, storage);
+        if (!errors.empty()) {
+            boost::json::array details;
+            for (std::size_t i = 0; i < errors.size() && i < max_reported_errors; ++i) {
+                details.push_back(boost::json::object{
+                    {"index", errors[i].index}, {"field", errors[i].field}, {"reason", errors[i].reason}});
+            }
+            const auto& first = errors.front();
+            std::string where = first.field.empty() ? "" : " field " + first.field;
+            throw ApiError(ErrorKind::bad_request, "invalid_records",
+                           std::to_string(errors.size()) +
+                               " problems in the records, nothing was stored; first: record " +
+                               std::to_string(first.index) + where + " " + first.reason)
+                .with_details("records", std::move(details));
+        }
+    }
+
+    if (batch->writes.empty()) {
+        respond(upload_reply({}));
+        return;
+    }
+    // The writes share the batch's lifetime, so the arena outlives them.
+    std::shared_ptr<const std::vector<store::RecordWrite>> writes(batch, &batch->writes);
+    services.store.records().upsert_records_async(
+        exchange.company->id, type, std::move(writes),
+        [&exchange, respond = std::move(respond)](store::UpsertResult result) {
+            // The session keeps `exchange` until `respond` has run.
+            if (result.error) {
+                respond(http::response_for_exception(exchange, result.error));
+                return;
+            }
+            respond(upload_reply(result.counts));
+        });
 }
 
 std::string required_name(const boost::json::object& body, std::string_view field) {
@@ -157,13 +192,13 @@ http::Response create_datasource(Services& services, http::Exchange& exchange) {
                               {"datatype", store::record_type_name(datasource.type)}}}});
 }
 
-http::Response import_to_datasource(Services& services, http::Exchange& exchange) {
+void import_to_datasource(Services& services, http::Exchange& exchange, http::Respond respond) {
     auto id = parse_id(std::string_view(exchange.path_params.at("id")));
     auto datasource = id ? services.store.integrations().find_datasource(exchange.company->id, *id) : std::nullopt;
     if (!datasource) {
         throw ApiError(ErrorKind::not_found, "not_found", "no datasource with id " + exchange.path_params.at("id"));
     }
-    return upload(services, exchange, datasource->type);
+    upload(services, exchange, datasource->type, std::move(respond));
 }
 
 }  // namespace
@@ -175,18 +210,23 @@ void register_upload_routes(http::Router& router, Services& services) {
     for (RecordType type : {RecordType::customers, RecordType::products, RecordType::sales, RecordType::events,
                             RecordType::shops}) {
         std::string path = "/api/" + std::string(store::record_type_name(type)) + "/upload";
-        router.add(path, Access::tenant_api, post,
-                   [&services, type](http::Exchange& exchange) { return upload(services, exchange, type); });
+        router.add_async(path, Access::tenant_api, post, [&services, type](http::Exchange& exchange, http::Respond respond) {
+            upload(services, exchange, type, std::move(respond));
+        });
     }
-    router.add("/api/events", Access::tenant_api, post,
-               [&services](http::Exchange& exchange) { return upload(services, exchange, RecordType::events); });
+    router.add_async("/api/events", Access::tenant_api, post,
+                     [&services](http::Exchange& exchange, http::Respond respond) {
+                         upload(services, exchange, RecordType::events, std::move(respond));
+                     });
 
     router.add("/api/integrations", Access::tenant_api, post,
                [&services](http::Exchange& exchange) { return create_integration(services, exchange); });
     router.add("/api/datasources", Access::tenant_api, post,
                [&services](http::Exchange& exchange) { return create_datasource(services, exchange); });
-    router.add("/api/datasources/{id}/import", Access::tenant_api, post,
-               [&services](http::Exchange& exchange) { return import_to_datasource(services, exchange); });
+    router.add_async("/api/datasources/{id}/import", Access::tenant_api, post,
+                     [&services](http::Exchange& exchange, http::Respond respond) {
+                         import_to_datasource(services, exchange, std::move(respond));
+                     });
 }
 
 }  // namespace openbar::api

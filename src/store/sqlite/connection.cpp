@@ -31,6 +31,11 @@ Statement& Statement::bind(int index, std::string_view value) {
     return *this;
 }
 
+Statement& Statement::bind_borrowed(int index, std::string_view value) {
+    sqlite3_bind_text(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::span<const std::uint8_t> value) {
     sqlite3_bind_blob(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
     return *this;
@@ -60,6 +65,12 @@ std::string Statement::text_at(int column) const {
     return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column))) : std::string();
 }
 
+std::string_view Statement::text_view_at(int column) const {
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(handle_, column));
+    return text ? std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(handle_, column)))
+                : std::string_view();
+}
+
 std::optional<std::string> Statement::optional_text_at(int column) const {
     if (is_null(column)) return std::nullopt;
     return text_at(column);
@@ -74,6 +85,11 @@ std::vector<std::uint8_t> Statement::blob_at(int column) const {
 bool Statement::is_null(int column) const { return sqlite3_column_type(handle_, column) == SQLITE_NULL; }
 
 Connection::Connection(const std::string& path) {
+    // SQLite keeps allocation statistics behind a global mutex on every
+    // malloc and free unless this is off. It only works before SQLite
+    // initializes, that is before the first connection opens.
+    static const int memory_statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)memory_statistics_off;
     int code = sqlite3_open_v2(path.c_str(), &db_,
                                SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (code != SQLITE_OK) {
@@ -129,7 +145,9 @@ WriteTransaction::WriteTransaction(Connection& connection) : connection_(connect
 }
 
 WriteTransaction::~WriteTransaction() {
-    if (!done_) {
+    // After some errors (I/O, disk full) SQLite has already rolled the
+    // transaction back and is in autocommit mode again.
+    if (!done_ && !sqlite3_get_autocommit(connection_.handle())) {
         try {
             connection_.execute("ROLLBACK");
         } catch (const std::exception& error) {

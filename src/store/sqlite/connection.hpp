@@ -23,6 +23,9 @@ public:
 
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view value);
+    // Binds without copying: the caller keeps `value` alive until this
+    // Statement is destroyed, which resets the statement.
+    Statement& bind_borrowed(int index, std::string_view value);
     Statement& bind(int index, std::span<const std::uint8_t> value);
     Statement& bind_null(int index);
 
@@ -33,6 +36,8 @@ public:
 
     std::int64_t int64_at(int column) const;
     std::string text_at(int column) const;
+    // The column's text without a copy; valid until the next step or reset.
+    std::string_view text_view_at(int column) const;
     std::optional<std::string> optional_text_at(int column) const;
     std::vector<std::uint8_t> blob_at(int column) const;
     bool is_null(int column) const;

@@ -34,6 +34,9 @@ public:
 
     Lease lease();
 
+    // The database file, for a thread that keeps a connection of its own.
+    const std::string& path() const { return path_; }
+
 private:
     std::string path_;
     std::mutex mutex_;

@@ -1,9 +1,12 @@
 #include "store/sqlite/sqlite_record_store.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
 
 #include <array>
+#include <future>
 #include <map>
 #include <set>
 
@@ -18,6 +21,24 @@ constexpr const char* insert_sql =
 constexpr const char* append_sql = "INSERT INTO data_records (company_id, type, key, data) VALUES (?, ?, NULL, ?)";
 constexpr const char* select_sql = "SELECT seq, data FROM data_records WHERE company_id = ? AND type = ? AND key = ?";
 constexpr const char* update_sql = "UPDATE data_records SET data = ? WHERE seq = ?";
+
+// The writer connection's page cache in KiB (SQLite's default is 2 MiB).
+// Inserts into the key index touch pages all over it, and pages that fell
+// out of the cache cost a pread each.
+constexpr const char* writer_cache_pragma = "PRAGMA cache_size=-32768";
+
+// WAL pages after which the writer's commit copies the WAL into the
+// database file (SQLite's default is 1,000). Uploads rewrite the same index
+// and table pages in transaction after transaction, and one checkpoint
+// copies each page once however often it changed, so a longer interval
+// writes less. The WAL file grows to about this many 4 KiB pages.
+constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=10000";
+
+// Rolling back to an upload's savepoint needs the pages it changed as they
+// were before it. SQLite keeps them in a statement journal, which spills to
+// a temporary file past 64 KiB unless temporary storage is in memory. An
+// upload of 500 records changes about 150 pages.
+constexpr const char* writer_temp_store_pragma = "PRAGMA temp_store=MEMORY";
 // Grouped keys are GROUP + '\x1f' + MEMBER, so a group's rows are the key range [GROUP\x1f, GROUP\x20).
 constexpr const char* select_group_sql =
     "SELECT seq, key, data FROM data_records WHERE company_id = ? AND type = ? AND key >= ? AND key < ?";
@@ -92,8 +113,8 @@ std::string new_record_text(const RecordWrite& write) {
     return boost::json::serialize(record);
 }
 
-boost::json::object parse_record(const std::string& text) {
-    boost::json::value value = boost::json::parse(text);
+boost::json::object parse_record(std::string_view text, boost::json::storage_ptr storage) {
+    boost::json::value value = boost::json::parse(text, std::move(storage));
     if (!value.is_object()) throw StoreError(StoreError::Kind::unavailable, "a stored record is not a JSON object");
     return std::move(value.get_object());
 }
@@ -103,26 +124,32 @@ public:
     UpsertRun(Connection& connection, std::int64_t company_id, RecordType type)
         : connection_(connection), company_id_(company_id), type_(static_cast<std::int64_t>(type)) {}
 
-    // `text` is new_record_text(write), prepared before the write lock was taken.
-    void write_keyed(const RecordWrite& write, std::string_view text) {
+    // `prepared` is new_record_text(write) when the caller built it, else
+    // null, and the text is built here only if the record is new.
+    void write_keyed(const RecordWrite& write, const std::string* prepared) {
+        // Uploads tend to be all new records or all updates, so the previous
+        // record's outcome picks which statement to try first: a failed
+        // INSERT and a SELECT that finds nothing both cost an index seek.
+        if (last_was_update_ && update_existing(write)) return;
+
+        std::string built;
+        std::string_view text = prepared ? std::string_view(*prepared) : std::string_view(built = new_record_text(write));
         auto insert = connection_.prepare(insert_sql);
-        insert.bind(1, company_id_).bind(2, type_).bind(3, *write.key).bind(4, text).run();
+        insert.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key).bind_borrowed(4, text).run();
         if (connection_.changes() == 1) {
             ++counts.created;
+            last_was_update_ = false;
             return;
         }
-
-        auto select = connection_.prepare(select_sql);
-        select.bind(1, company_id_).bind(2, type_).bind(3, *write.key);
-        if (!select.step()) throw StoreError(StoreError::Kind::unavailable, "a record that blocked an insert was not found");
-        std::int64_t seq = select.int64_at(0);
-        boost::json::object record = parse_record(select.text_at(1));
-        if (apply_write(record, write)) update(seq, record);
-        ++counts.updated;
+        if (!update_existing(write)) {
+            throw StoreError(StoreError::Kind::unavailable, "a record that blocked an insert was not found");
+        }
     }
 
-    void append(std::string_view text) {
-        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind(3, text).run();
+    void append(const RecordWrite& write, const std::string* prepared) {
+        std::string built;
+        std::string_view text = prepared ? std::string_view(*prepared) : std::string_view(built = new_record_text(write));
+        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind_borrowed(3, text).run();
         ++counts.created;
     }
 
@@ -169,6 +196,19 @@ public:
     UpsertCounts counts;
 
 private:
+    // Merges `write` into its stored record; returns false when there is none.
+    bool update_existing(const RecordWrite& write) {
+        auto select = connection_.prepare(select_sql);
+        select.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key);
+        if (!select.step()) return false;
+        std::int64_t seq = select.int64_at(0);
+        boost::json::object record = parse_record(select.text_view_at(1), &arena_);
+        if (apply_write(record, write)) update(seq, record);
+        ++counts.updated;
+        last_was_update_ = true;
+        return true;
+    }
+
     struct Member {
         std::int64_t seq;
         boost::json::object record;
@@ -187,49 +227,178 @@ private:
         auto select = connection_.prepare(select_group_sql);
         select.bind(1, company_id_).bind(2, type_).bind(3, name + '\x1f').bind(4, name + '\x20');
         while (select.step()) {
-            group.members.emplace(select.text_at(1), Member{select.int64_at(0), parse_record(select.text_at(2))});
+            group.members.emplace(select.text_at(1),
+                                  Member{select.int64_at(0), parse_record(select.text_view_at(2), &arena_)});
         }
         return group;
     }
 
     void update(std::int64_t seq, const boost::json::object& record) {
-        connection_.prepare(update_sql).bind(1, boost::json::serialize(record)).bind(2, seq).run();
+        std::string text = boost::json::serialize(record);
+        connection_.prepare(update_sql).bind_borrowed(1, text).bind(2, seq).run();
     }
 
     Connection& connection_;
     std::int64_t company_id_;
     std::int64_t type_;
+    // Stored records parsed for a merge live until the batch ends.
+    boost::json::monotonic_resource arena_;
+    bool last_was_update_ = false;
     std::map<std::string, Group> groups_;
 };
 
-}  // namespace
-
-UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
-                                               const std::vector<RecordWrite>& records) {
-    // Most records of a bulk load are new, so their stored text is built
-    // before the write lock, while other uploads may be writing.
-    std::vector<std::string> new_texts(records.size());
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        if (records[i].group.empty()) new_texts[i] = new_record_text(records[i]);
-    }
-
-    auto connection = pool_.lease();
-    std::lock_guard lock(write_mutex_);
-    WriteTransaction transaction(*connection);
-    UpsertRun run(*connection, company_id, type);
+UpsertCounts upsert_job(Connection& connection, const UpsertJob& job) {
+    UpsertRun run(connection, job.company_id, job.type);
+    const std::vector<RecordWrite>& records = *job.records;
     for (std::size_t i = 0; i < records.size(); ++i) {
         const RecordWrite& record = records[i];
+        const std::string* prepared = job.new_texts.empty() ? nullptr : &job.new_texts[i];
         if (!record.key) {
-            run.append(new_texts[i]);
+            run.append(record, prepared);
         } else if (!record.group.empty()) {
             run.write_grouped(record);
         } else {
-            run.write_keyed(record, new_texts[i]);
+            run.write_keyed(record, prepared);
         }
     }
     run.finish_groups();
-    transaction.commit();
     return run.counts;
+}
+
+void deliver(UpsertJob& job, UpsertResult result) {
+    try {
+        job.done(std::move(result));
+    } catch (const std::exception& error) {
+        spdlog::error("an upload's completion handler failed: {}", error.what());
+    }
+}
+
+}  // namespace
+
+void write_group(Connection& connection, std::span<UpsertJob> jobs) {
+    std::vector<UpsertResult> results(jobs.size());
+    std::exception_ptr group_error;
+    try {
+        WriteTransaction transaction(connection);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            connection.execute("SAVEPOINT upload");
+            try {
+                results[i].counts = upsert_job(connection, jobs[i]);
+                connection.execute("RELEASE upload");
+            } catch (...) {
+                results[i].error = std::current_exception();
+                // After an I/O error or a full disk SQLite may have rolled
+                // back the whole transaction, and the jobs before this one with it.
+                if (sqlite3_get_autocommit(connection.handle())) throw;
+                connection.execute("ROLLBACK TO upload");
+                connection.execute("RELEASE upload");
+            }
+        }
+        transaction.commit();
+    } catch (...) {
+        group_error = std::current_exception();
+    }
+
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (group_error && !results[i].error) results[i] = UpsertResult{{}, group_error};
+        deliver(jobs[i], std::move(results[i]));
+    }
+}
+
+SqliteRecordStore::~SqliteRecordStore() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_changed_.notify_one();
+    if (writer_.joinable()) writer_.join();
+}
+
+UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
+                                               const std::vector<RecordWrite>& records) {
+    std::promise<UpsertResult> promise;
+    std::future<UpsertResult> outcome = promise.get_future();
+    // The caller's vector outlives the wait below, so the job borrows it.
+    std::shared_ptr<const std::vector<RecordWrite>> borrowed(&records, [](const std::vector<RecordWrite>*) {});
+    upsert_records_async(company_id, type, std::move(borrowed),
+                         [&promise](UpsertResult result) { promise.set_value(std::move(result)); });
+    UpsertResult result = outcome.get();
+    if (result.error) std::rethrow_exception(result.error);
+    return result.counts;
+}
+
+void SqliteRecordStore::upsert_records_async(std::int64_t company_id, RecordType type,
+                                             std::shared_ptr<const std::vector<RecordWrite>> records,
+                                             UpsertDone done) {
+    // The writer records whether the last upload mostly updated records,
+    // which guesses whether this one will.
+    UpsertDone note_outcome = [this, done = std::move(done)](UpsertResult result) {
+        if (!result.error) last_mostly_updates_ = result.counts.updated > result.counts.created;
+        done(std::move(result));
+    };
+    UpsertJob job{company_id, type, std::move(records), {}, std::move(note_outcome)};
+
+    // The stored text of a new record is built here, on the caller's thread,
+    // while the writer commits other uploads. When the last upload mostly
+    // updated records, the writer builds it only for records that turn out new.
+    bool appends = type == RecordType::events;
+    if (appends || !last_mostly_updates_) {
+        job.new_texts.resize(job.records->size());
+        for (std::size_t i = 0; i < job.records->size(); ++i) {
+            const RecordWrite& record = (*job.records)[i];
+            if (record.group.empty()) job.new_texts[i] = new_record_text(record);
+        }
+    }
+
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (!writer_.joinable()) writer_ = std::thread([this] { run_writer(); });
+        queue_.push_back(std::move(job));
+    }
+    queue_changed_.notify_one();
+}
+
+void SqliteRecordStore::wait_for_writes() {
+    // The writer takes batches in order, so once an empty one has been
+    // through, every earlier one has too.
+    upsert_records(0, RecordType::customers, {});
+}
+
+void SqliteRecordStore::run_writer() {
+    std::unique_ptr<Connection> connection;
+    std::vector<UpsertJob> group;
+    for (;;) {
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            // Stops only once the queue is empty, so every accepted batch is written.
+            if (queue_.empty()) return;
+            std::size_t records = 0;
+            std::size_t max_records = max_group_records_;
+            while (!queue_.empty() &&
+                   (group.empty() || records + queue_.front().records->size() <= max_records)) {
+                records += queue_.front().records->size();
+                group.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+
+        try {
+            if (!connection) {
+                connection = std::make_unique<Connection>(pool_.path());
+                connection->execute(writer_cache_pragma);
+                connection->execute(writer_checkpoint_pragma);
+                connection->execute(writer_temp_store_pragma);
+            }
+        } catch (...) {
+            spdlog::error("the record writer cannot open the database; failing {} uploads", group.size());
+            for (UpsertJob& job : group) deliver(job, UpsertResult{{}, std::current_exception()});
+            group.clear();
+            continue;
+        }
+        write_group(*connection, group);
+        group.clear();
+    }
 }
 
 RecordPage SqliteRecordStore::read_records(std::int64_t company_id, const RecordQuery& query) {

@@ -1,16 +1,45 @@
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <span>
+#include <thread>
 
 #include "store/record_store.hpp"
 #include "store/sqlite/connection_pool.hpp"
 
 namespace openbar::store::sqlite {
 
+// One caller's batch waiting for the writer thread.
+struct UpsertJob {
+    std::int64_t company_id = 0;
+    RecordType type = RecordType::customers;
+    std::shared_ptr<const std::vector<RecordWrite>> records;
+    // The stored text of each record if it turns out to be new, built on the
+    // caller's thread so the writer only inserts it. Empty for grouped
+    // records, and an empty vector when the writer builds the texts it needs.
+    std::vector<std::string> new_texts;
+    UpsertDone done;
+};
+
+// Writes the jobs in one transaction (group commit): each job runs inside
+// its own SAVEPOINT, so a job that fails is rolled back alone and gets its
+// error, while the others are committed together with one fsync. Calls every
+// job's `done` exactly once, after COMMIT or the rollback has returned. When the
+// transaction itself is lost (COMMIT fails, or SQLite rolls everything back
+// on an I/O error), every job that had not failed yet gets that error.
+void write_group(Connection& connection, std::span<UpsertJob> jobs);
+
 // Records in the data_records table: one row per record, its fields as
 // JSON text. Reads page by the seq column through the
 // (company_id, type, seq) index, so a page costs one index seek plus one
 // row per record returned, however deep the page is.
+// Writes go through one writer thread with its own connection. Callers
+// queue their batches, and the writer commits the batches that have queued
+// up (up to set_max_group_records records) in one transaction. So callers of
+// upsert_records_async never wait for fdatasync, and several uploads share one.
 // NOTE: filters are evaluated with json_extract on the rows of the company
 // and type, in seq order, and no field has an index of its own. A page with
 // a filter reads rows until it has `limit` matches, which for a rare value
@@ -18,17 +47,30 @@ namespace openbar::store::sqlite {
 class SqliteRecordStore final : public RecordStore {
 public:
     explicit SqliteRecordStore(ConnectionPool& pool) : pool_(pool) {}
+    // Writes every queued batch, then stops the writer thread.
+    ~SqliteRecordStore() override;
 
     UpsertCounts upsert_records(std::int64_t company_id, RecordType type,
                                 const std::vector<RecordWrite>& records) override;
+    void upsert_records_async(std::int64_t company_id, RecordType type,
+                              std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) override;
+    void set_max_group_records(std::size_t records) override { max_group_records_ = records; }
+    void wait_for_writes() override;
     RecordPage read_records(std::int64_t company_id, const RecordQuery& query) override;
 
 private:
+    void run_writer();
+
     ConnectionPool& pool_;
-    // SQLite has one writer at a time. Uploads queue here instead of in
-    // SQLite's busy handler, which polls with sleeps of up to 100 ms and so
-    // leaves the database idle between two uploads.
-    std::mutex write_mutex_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_changed_;
+    std::deque<UpsertJob> queue_;
+    bool stopping_ = false;
+    std::thread writer_;  // started by the first write
+    std::atomic<bool> last_mostly_updates_ = false;
+    // Bounds one transaction's WAL growth and its callers' wait.
+    std::atomic<std::size_t> max_group_records_ = 50'000;
 };
 
 }  // namespace openbar::store::sqlite

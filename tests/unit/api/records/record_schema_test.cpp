@@ -11,7 +11,8 @@ namespace {
 using store::RecordType;
 
 std::vector<store::RecordWrite> normalize(RecordType type, std::string_view json, std::vector<FieldError>& errors) {
-    return normalize_records(type, boost::json::parse(json).as_array(), errors);
+    boost::json::value records = boost::json::parse(json);
+    return normalize_records(type, records.as_array(), errors);
 }
 
 TEST(RecordSchema, CustomerIdentityOrder) {
