@@ -106,7 +106,7 @@ public:
         // Constructed in place: boost::json's move assignment would keep the
         // default storage of a default-constructed `set` and copy every
         // value into it with malloc.
-        RecordWrite write{.set = boost::json::object(storage_)};
+        RecordWrite write{.key = {}, .group = {}, .set = boost::json::object(storage_), .remove = {}, .list_additions = {}};
         write.set.reserve(record.size());
         std::size_t errors_before = errors_.size();
         // A boost::json::object holds each key once, so each name reaches
