@@ -3,20 +3,12 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
-#include <variant>
 
 #include "api/services.hpp"
 #include "auth/authorization_header.hpp"
-#include "util/text.hpp"
 
 namespace openbar::api {
 namespace {
-
-std::string_view trim_space(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
 
 // Returns the reply {"token": TOKEN}. Tokens contain only letters, digits
 // and `_`, so the body is built without a JSON serializer. A token with
@@ -44,40 +36,6 @@ http::Response token_response(std::string_view token) {
     return response;
 }
 
-// Returns the access token the caller authenticated with (Token, Bearer or
-// Basic `access-token`), or nothing for password logins. The authenticator
-// matched it against the user's stored current token while admitting this
-// request, so returning it skips reading and decrypting that copy. The
-// view points into the request's header, or into `decoded` for Basic.
-std::optional<std::string_view> authenticated_token(const http::Exchange& exchange, std::string& decoded) {
-    if (!exchange.principal->token_id) return std::nullopt;
-    auto header = http::find_field(exchange.request, http::beast_http::field::authorization);
-    if (header == exchange.request.end()) return std::nullopt;
-
-    // `Token` and `Bearer`: the authenticator has checked the token's form,
-    // so splitting off the scheme name as parse_authorization() does is enough.
-    std::string_view value = trim_space(header->value());
-    std::size_t space = value.find_first_of(" \t");
-    if (space != std::string_view::npos) {
-        std::string_view scheme = value.substr(0, space);
-        if (util::iequals(scheme, "token") || util::iequals(scheme, "bearer")) {
-            return trim_space(value.substr(space));
-        }
-    }
-
-    auto parsed = auth::parse_authorization(header->value());
-    if (auto* token = std::get_if<auth::TokenCredentials>(&parsed)) {
-        decoded = std::move(token->token);
-        return decoded;
-    }
-    auto* basic = std::get_if<auth::BasicCredentials>(&parsed);
-    if (basic && basic->user_id == auth::access_token_user_id) {
-        decoded = std::move(basic->password);
-        return decoded;
-    }
-    return std::nullopt;
-}
-
 // An audit row for a change, by the caller of `exchange`, to the caller's
 // own token, which now has the id the store returns.
 store::AuditEvent token_change_event(std::string_view event_name, const http::Exchange& exchange,
@@ -103,13 +61,13 @@ void register_auth_routes(http::Router& router, Services& services) {
     using http::beast_http::verb;
 
     router.add("/api/auth/access-token", http::Access::tenant_api, verb::get, [&services](http::Exchange& exchange) {
-        std::string token;
-        if (auto presented = authenticated_token(exchange, token)) {
-            // The caller's token is the current one, so no token was created.
-            return token_response(*presented);
+        // A caller with a token sent the current one, which the store
+        // matched, so the reply skips reading and decrypting the stored copy.
+        if (!exchange.principal->token.empty()) {
+            return token_response(exchange.principal->token);
         }
         bool created = false;
-        token = services.tokens.current_token(exchange.principal->user.id, &created);
+        std::string token = services.tokens.current_token(exchange.principal->user.id, &created);
         if (created) {
             services.audit.record(token_change_event(audit::event_token_created, exchange, services.store));
         }

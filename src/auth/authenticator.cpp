@@ -106,7 +106,7 @@ AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::st
         return invalid_credentials();
     }
     AuthResult result;
-    result.principal = Principal{request.company, std::move(owner->user), method, owner->token_id};
+    result.principal = Principal{request.company, std::move(owner->user), method, owner->token_id, std::string(token)};
     return result;
 }
 
@@ -157,7 +157,7 @@ void Authenticator::authenticate_password(AuthRequest request_value, BasicCreden
     if (hit) {
         counters_.basic_cache_hits.fetch_add(1, std::memory_order_relaxed);
         account_throttle_.record_success(account_key);
-        Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt};
+        Principal principal{request->company, std::move(*user), AuthMethod::basic, std::nullopt, {}};
         AuthResult result;
         try {
             result = check_second_factor(*request, std::move(principal), hit->totp_enrolled, key);
@@ -252,7 +252,7 @@ void Authenticator::verify_password(const Verification& verification, const std:
                 result.throttling_started = waiter.throttling_started;
             } else {
                 refund_password_failure(account_key, waiter.request->client_address, true);
-                Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt};
+                Principal principal{waiter.request->company, *user, AuthMethod::basic, std::nullopt, {}};
                 result = check_second_factor(*waiter.request, std::move(principal), true, key);
             }
         } catch (const store::StoreError& error) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "store/store.hpp"
@@ -18,6 +19,9 @@ struct Principal {
     store::User user;
     AuthMethod method = AuthMethod::token;
     std::optional<std::int64_t> token_id;  // set for the token methods
+    // The access token the caller sent and the store matched, for the token
+    // methods; empty for password logins.
+    std::string token;
 };
 
 }  // namespace openbar::auth

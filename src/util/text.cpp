@@ -1,6 +1,8 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace openbar::util {
 
@@ -22,6 +24,16 @@ std::string to_lower_ascii(std::string_view text) {
 bool is_valid_utf8(std::string_view bytes) {
     std::size_t i = 0;
     while (i < bytes.size()) {
+        // ASCII, the usual case, eight bytes at a time: no byte of the word
+        // has its high bit set.
+        if (i + 8 <= bytes.size()) {
+            std::uint64_t word;
+            std::memcpy(&word, bytes.data() + i, sizeof word);
+            if ((word & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         auto byte = static_cast<unsigned char>(bytes[i]);
         if (byte < 0x80) {
             ++i;
