@@ -6,15 +6,22 @@
 #include "http/api_error.hpp"
 #include "http/content_encoding.hpp"
 #include "http/tenant.hpp"
+#include "util/text.hpp"
 
 namespace openbar::http {
 namespace {
 
-std::vector<std::string> header_values(const Request& request, std::string_view name) {
+// Copies the values of every field `known`, walking the field list as
+// find_field() does. Beast gives the fields it knows an enum value, and
+// `Custobar-TOTP-Code` is not one of them: pass field::unknown and its name,
+// which is then compared as text, ignoring case.
+std::vector<std::string> header_values(const Request& request, beast_http::field known, std::string_view name) {
     std::vector<std::string> values;
-    auto [first, last] = request.equal_range(name);
-    for (auto it = first; it != last; ++it) {
-        values.emplace_back(it->value());
+    for (const auto& field : request) {
+        bool match = known != beast_http::field::unknown
+                         ? field.name() == known
+                         : field.name() == beast_http::field::unknown && util::iequals(field.name_string(), name);
+        if (match) values.emplace_back(field.value());
     }
     return values;
 }
@@ -201,8 +208,8 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
 
         auth::AuthRequest auth_request;
         auth_request.company = *exchange.company;
-        auth_request.authorization = header_values(request, "Authorization");
-        auth_request.totp_codes = header_values(request, "Custobar-TOTP-Code");
+        auth_request.authorization = header_values(request, beast_http::field::authorization, "Authorization");
+        auth_request.totp_codes = header_values(request, beast_http::field::unknown, "Custobar-TOTP-Code");
         auth_request.client_address = exchange.client_address;
         if (auto agent = request.find(beast_http::field::user_agent); agent != request.end()) {
             auth_request.user_agent = std::string(agent->value());
