@@ -1,9 +1,9 @@
 """Stored records nested as deep as --max-json-depth allows.
 
-The upload accepts a body up to --max-json-depth levels deep (64 by
-default, at most 1000), so every later step that parses a stored record
-again must accept the same depth: merging an update into it and selecting
-its fields with `fields=`.
+An upload accepts a body up to --max-json-depth levels deep (64 by
+default, at most 1000). Every later step that parses a stored record again
+must accept the same depth: merging an update into it, and selecting its
+fields with `fields=`.
 """
 
 import json
