@@ -130,6 +130,33 @@ class HostileBodiesTest(harness.TokenUserTestCase):
         self.assertIn(b"HTTP/1.1 200", final)
         self.assertEqual(self.stored_ids(), ["e1"])
 
+    def test_expect_continue_ignored_for_http10(self):
+        # RFC 9110 section 10.1.1: a server ignores 100-continue in an
+        # HTTP/1.0 request, whose client would take the 100 for the final
+        # response.
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=10)
+        body = b'[{"external_id": "e1"}]'
+        connection.sendall((f"POST /api/customers/upload/ HTTP/1.0\r\nHost: {self.openbar.host('acme')}\r\n"
+                            f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+                            f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n").encode())
+        connection.settimeout(0.5)
+        with self.assertRaises(socket.timeout):
+            connection.recv(4096)
+
+        connection.settimeout(10)
+        connection.sendall(body)
+        final = b""
+        while True:
+            data = connection.recv(4096)
+            if not data:
+                break
+            final += data
+        connection.close()
+        self.assertTrue(final.startswith(b"HTTP/1.1 200 OK\r\n"), final)
+        self.assertNotIn(b"100 Continue", final)
+        self.assertEqual(self.stored_ids(), ["e1"])
+
     def test_json_depth_limit(self):
         self.openbar.start("--max-json-depth", "20")
         nested = "[" + '{"external_id": "1", "x": ' + "[" * 30 + "]" * 30 + "}]"
