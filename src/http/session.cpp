@@ -193,10 +193,12 @@ void Session<Stream>::after_admission(std::optional<Response> early) {
 
     // RFC 9110 section 10.1.1: a client that sent "Expect: 100-continue"
     // waits for this interim response before sending the body. It is sent
-    // only now, after authentication succeeded.
+    // only now, after authentication succeeded, and never to an HTTP/1.0
+    // client, which would take it for the final response.
     Request& request = parser_->get();
     auto expect = find_field(request, beast_http::field::expect);
-    if (expect != request.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
+    if (request.version() >= 11 && expect != request.end() && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
         auto interim = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_, 11);
         set_deadline(server_.config().write_timeout);
         beast_http::async_write(stream_, *interim, [self = self(), interim](beast::error_code error, std::size_t) {
