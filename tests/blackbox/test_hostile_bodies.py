@@ -197,8 +197,8 @@ class HostileBodiesTest(harness.TokenUserTestCase):
 
     def test_transfer_coding_before_chunked(self):
         # RFC 9112 section 6.1: a server replies 501 to a transfer coding it
-        # does not implement. Only chunked is; a compressed body uses
-        # Content-Encoding instead.
+        # does not implement. Only chunked is implemented, and a compressed
+        # body uses Content-Encoding instead.
         self.openbar.start()
         body = b'[{"external_id": "t1"}]'
         received = self.send_raw(
