@@ -3,7 +3,7 @@
 An invalid upload lists at most 100 problems in its reply but counts all
 of them. Keeping a full description of every problem cost about 150 bytes
 per invalid record, so one 32 MiB body of empty objects ("[{},{},...]")
-took some 1.6 GB.
+would take an estimated 1.6 GB.
 """
 
 import json

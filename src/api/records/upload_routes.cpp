@@ -17,8 +17,6 @@ using http::ApiError;
 using http::ErrorKind;
 using store::RecordType;
 
-// An invalid upload lists at most this many problems, to bound the reply size.
-constexpr std::size_t max_reported_errors = 100;
 constexpr std::size_t max_name_length = 200;
 
 // Returns the record list of an upload: {"customers": [...]} or a bare list.
@@ -72,15 +70,17 @@ void upload(Services& services, http::Exchange& exchange, RecordType type, http:
         boost::json::value body = parse_json_request(services, exchange, storage);
         boost::json::array& list = record_list(body, type);
 
-        std::vector<records::FieldError> errors;
+        // An invalid upload lists the first FieldErrors::max_kept problems,
+        // which bounds the reply size.
+        records::FieldErrors errors;
         batch->writes = records::normalize_records(type, list, errors, storage);
         if (!errors.empty()) {
             boost::json::array details;
-            for (std::size_t i = 0; i < errors.size() && i < max_reported_errors; ++i) {
-                details.push_back(boost::json::object{
-                    {"index", errors[i].index}, {"field", errors[i].field}, {"reason", errors[i].reason}});
+            for (const records::FieldError& error : errors.kept()) {
+                details.push_back(
+                    boost::json::object{{"index", error.index}, {"field", error.field}, {"reason", error.reason}});
             }
-            const auto& first = errors.front();
+            const records::FieldError& first = errors[0];
             std::string where = first.field.empty() ? "" : " field " + first.field;
             throw ApiError(ErrorKind::bad_request, "invalid_records",
                            std::to_string(errors.size()) +
