@@ -1,7 +1,8 @@
 """Sales uploads whose "magento__items" lists multiply the sale's fields.
 
 Each item of a sale's "magento__items" list is stored as a line row with a
-copy of every field of the sale. A small body can so expand into an
+copy of every field of the sale, and every line of a sale in the upload
+gets the sale_ fields of all its rows. A small body can so expand into an
 upload thousands of times its size: a 124 KB body with a 100 KB field and
 1000 items grew the server by 300 MB and wrote 100 MB of rows. The lines
 of one upload may take at most 4 times --max-body-bytes.
@@ -44,6 +45,18 @@ class SalesExpansionTest(harness.TokenUserTestCase):
         # Each sale expands to about 1 MB, and five of them pass the 4 MB.
         records = [dict(sale(1000, 1000), sale_external_id=f"S{n}") for n in range(5)]
         reply = self.upload(records)
+        self.assertEqual(reply.status, 413, reply)
+        self.assertEqual(reply.json()["error"]["code"], "upload_too_large")
+        self.assertEqual(self.stored_count(), 0)
+
+    def test_shared_sale_field_over_limit(self):
+        self.openbar.start("--max-body-bytes", "1000000")
+        # A sale_ field is copied to every line of the sale in the upload:
+        # 100 KB on 1000 lines is 100 MB from a 200 KB body.
+        rows = [{"sale_external_id": "S1", "sale_date": "2026-01-01T00:00:00Z", "sale_customer_id": "c1",
+                 "external_id": str(n)} for n in range(1000)]
+        rows[0]["sale_notes"] = "n" * 100_000
+        reply = self.upload(rows)
         self.assertEqual(reply.status, 413, reply)
         self.assertEqual(reply.json()["error"]["code"], "upload_too_large")
         self.assertEqual(self.stored_count(), 0)
