@@ -3,7 +3,7 @@
 A field starting with "sale_" is shared by all lines of a sale, so a row
 that changes it rewrites every stored line of that sale. One 1 MB row
 sent to a sale with 300 stored lines grew the server by about 300 MB and
-wrote about 600 MB to the database, and the cost grows with the number of
+wrote about 600 MB to the database. The cost grows with the number of
 lines that earlier uploads stored, which no request limit bounds.
 """
 
