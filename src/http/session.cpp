@@ -70,11 +70,12 @@ bool has_current_content_length(const Response& response) {
     return error == std::errc() && field->value() == std::string_view(digits.data(), end - digits.data());
 }
 
-// Returns the error for a request whose Transfer-Encoding (RFC 9112
-// section 6.1) is anything but one final "chunked". Beast reads the body of
-// "chunked, gzip" or "gzip" as empty and the next bytes as a new request,
-// so a proxy that frames the body differently could pass a smuggled
-// request. It reads "gzip, chunked" as plain chunked data.
+// Returns the error for a request with a Transfer-Encoding field (RFC 9112
+// section 6.1) that is anything but one final "chunked", an empty field
+// included. Beast reads the body of "chunked, gzip", "gzip" or "" as empty
+// and the next bytes as a new request, so a proxy that frames the body
+// differently could pass a smuggled request. It reads "gzip, chunked" as
+// plain chunked data.
 std::optional<ApiError> transfer_encoding_error(const Request& request) {
     std::size_t codings = 0;
     std::size_t chunked_codings = 0;
@@ -87,7 +88,6 @@ std::optional<ApiError> transfer_encoding_error(const Request& request) {
             if (last_is_chunked) ++chunked_codings;
         }
     }
-    if (codings == 0) return std::nullopt;
     // Section 6.3: the body length is unknown, so reply 400 and close.
     if (!last_is_chunked || chunked_codings > 1) {
         return ApiError(ErrorKind::bad_request, "invalid_transfer_encoding",
