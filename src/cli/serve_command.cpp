@@ -182,7 +182,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         // SQLite 3.40's JSON functions treat a document nested deeper than
         // 2000 levels as invalid (checked with json_valid), so stored records
         // must stay well below that to remain filterable.
-        ->check(CLI::Range(std::size_t{2}, std::size_t{1000}))
+        ->check(CLI::Range(std::size_t{2}, store::max_record_depth))
         ->capture_default_str();
     serve_command->add_option("--max-read-limit", config.max_read_limit,
                               "Largest `limit` of a read from /api/data/, in records")

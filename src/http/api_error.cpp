@@ -17,6 +17,7 @@ Status status_for(ErrorKind kind) {
         case ErrorKind::header_too_large: return Status::request_header_fields_too_large;
         case ErrorKind::too_many_requests: return Status::too_many_requests;
         case ErrorKind::internal: return Status::internal_server_error;
+        case ErrorKind::not_implemented: return Status::not_implemented;
         case ErrorKind::unavailable: return Status::service_unavailable;
     }
     return Status::internal_server_error;

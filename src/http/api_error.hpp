@@ -24,6 +24,7 @@ enum class ErrorKind {
     header_too_large,
     too_many_requests,
     internal,
+    not_implemented,
     unavailable,
 };
 

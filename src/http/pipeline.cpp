@@ -180,9 +180,14 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         // a client cannot pick another company's data through a proxy.
         if (exchange.route->access != Access::public_any_host) {
             // RFC 9112 section 3.2: a request with more than one Host is invalid.
+            // The same section makes Host mandatory from HTTP/1.1 on.
             auto host = find_field(request, beast_http::field::host);
             if (host != request.end() && find_field_after(request, host) != request.end()) {
                 throw ApiError(ErrorKind::bad_request, "duplicate_host", "send exactly one Host header");
+            }
+            if (host == request.end() && request.version() >= 11) {
+                throw ApiError(ErrorKind::bad_request, "missing_host",
+                               "the request has no Host header; send Host: COMPANY." + config_.base_domain);
             }
             auto name = host == request.end() ? std::nullopt
                                               : company_from_host(host->value(), config_.base_domain);

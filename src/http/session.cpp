@@ -7,6 +7,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
@@ -67,6 +68,37 @@ bool has_current_content_length(const Response& response) {
     std::array<char, 24> digits{};
     auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), response.body().size());
     return error == std::errc() && field->value() == std::string_view(digits.data(), end - digits.data());
+}
+
+// Returns the error for a request with a Transfer-Encoding field (RFC 9112
+// section 6.1) that is anything but one final "chunked", an empty field
+// included. Beast reads the body of "chunked, gzip", "gzip" or "" as empty
+// and the next bytes as a new request, so a proxy that frames the body
+// differently could pass a smuggled request. It reads "gzip, chunked" as
+// plain chunked data.
+std::optional<ApiError> transfer_encoding_error(const Request& request) {
+    std::size_t codings = 0;
+    std::size_t chunked_codings = 0;
+    bool last_is_chunked = false;
+    for (const auto& field : request) {
+        if (field.name() != beast_http::field::transfer_encoding) continue;
+        for (std::string_view coding : beast_http::token_list(field.value())) {
+            last_is_chunked = beast::iequals(coding, "chunked");
+            ++codings;
+            if (last_is_chunked) ++chunked_codings;
+        }
+    }
+    // Section 6.3: the body length is unknown, so reply 400 and close.
+    if (!last_is_chunked || chunked_codings > 1) {
+        return ApiError(ErrorKind::bad_request, "invalid_transfer_encoding",
+                        "the Transfer-Encoding must end with chunked, applied once");
+    }
+    if (codings > 1) {
+        return ApiError(ErrorKind::not_implemented, "unsupported_transfer_encoding",
+                        "chunked is the only supported transfer coding; send a compressed body with "
+                        "Content-Encoding: gzip");
+    }
+    return std::nullopt;
 }
 
 // Bytes requested from the socket per read while a request body arrives (Beast
@@ -161,6 +193,12 @@ void Session<Stream>::on_header(beast::error_code error) {
     }
 
     Request& request = parser_->get();
+    if (find_field(request, beast_http::field::transfer_encoding) != request.end()) {
+        if (auto invalid = transfer_encoding_error(request)) {
+            send(error_response(*invalid), true);
+            return;
+        }
+    }
     exchange_.emplace(request, client_address_);
     exchange_->secure = is_tls(static_cast<Stream*>(nullptr));
     exchange_->path = std::move(path_buffer_);  // reuses the last request's capacity
@@ -193,10 +231,12 @@ void Session<Stream>::after_admission(std::optional<Response> early) {
 
     // RFC 9110 section 10.1.1: a client that sent "Expect: 100-continue"
     // waits for this interim response before sending the body. It is sent
-    // only now, after authentication succeeded.
+    // only now, after authentication succeeded, and never to an HTTP/1.0
+    // client, which would take it for the final response.
     Request& request = parser_->get();
     auto expect = find_field(request, beast_http::field::expect);
-    if (expect != request.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
+    if (request.version() >= 11 && expect != request.end() && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
         auto interim = std::make_shared<beast_http::response<beast_http::empty_body>>(beast_http::status::continue_, 11);
         set_deadline(server_.config().write_timeout);
         beast_http::async_write(stream_, *interim, [self = self(), interim](beast::error_code error, std::size_t) {

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -24,6 +25,11 @@ enum class RecordType : std::int64_t {
     events = 4,
     shops = 5,
 };
+
+// The max nesting of arrays and objects in a stored record. Uploads
+// accept bodies up to --max-json-depth levels, whose highest value is this,
+// so every parse of a stored record must accept at least as many.
+inline constexpr std::size_t max_record_depth = 1000;
 
 // The plural name used in URLs and bodies ("customers"); nothing for an unknown name.
 std::optional<RecordType> record_type_from_name(std::string_view name);

@@ -130,6 +130,97 @@ class HostileBodiesTest(harness.TokenUserTestCase):
         self.assertIn(b"HTTP/1.1 200", final)
         self.assertEqual(self.stored_ids(), ["e1"])
 
+    def test_expect_continue_ignored_for_http10(self):
+        # RFC 9110 section 10.1.1: a server ignores 100-continue in an
+        # HTTP/1.0 request, whose client would take the 100 for the final
+        # response.
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=10)
+        body = b'[{"external_id": "e1"}]'
+        connection.sendall((f"POST /api/customers/upload/ HTTP/1.0\r\nHost: {self.openbar.host('acme')}\r\n"
+                            f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+                            f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n").encode())
+        connection.settimeout(0.5)
+        with self.assertRaises(socket.timeout):
+            connection.recv(4096)
+
+        connection.settimeout(10)
+        connection.sendall(body)
+        final = b""
+        while True:
+            data = connection.recv(4096)
+            if not data:
+                break
+            final += data
+        connection.close()
+        self.assertTrue(final.startswith(b"HTTP/1.1 200 OK\r\n"), final)
+        self.assertNotIn(b"100 Continue", final)
+        self.assertEqual(self.stored_ids(), ["e1"])
+
+    def send_raw(self, request):
+        """Sends `request` on a new connection and returns every byte read until the server closes it."""
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        connection.sendall(request)
+        received = b""
+        try:
+            while True:
+                data = connection.recv(65536)
+                if not data:
+                    break
+                received += data
+        except socket.timeout:
+            received += b"<connection still open>"
+        connection.close()
+        return received
+
+    def test_transfer_coding_not_ending_in_chunked(self):
+        # RFC 9112 section 6.3: when chunked is not the final transfer coding
+        # of a request, its body length is unknown, so the server must reply
+        # 400 and close. Reading the body as empty instead would run the
+        # bytes after the header as a second, smuggled request.
+        self.openbar.start()
+        body = b'[{"external_id": "smuggled"}]'
+        smuggled = (f"POST /api/customers/upload/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+                    f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        for coding in ["chunked, gzip", "gzip", "identity", "chunked, chunked", ""]:
+            with self.subTest(coding=coding):
+                head = (f"POST /api/customers/upload/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+                        f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+                        f"Transfer-Encoding: {coding}\r\n\r\n").encode()
+                received = self.send_raw(head + smuggled)
+                self.assertTrue(received.startswith(b"HTTP/1.1 400 Bad Request\r\n"), received)
+                self.assertIn(b'"code":"invalid_transfer_encoding"', received)
+                self.assertEqual(received.count(b"HTTP/1.1 "), 1, received)
+                self.assertNotIn(b"<connection still open>", received)
+        self.assertEqual(self.stored_ids(), [])
+
+    def test_transfer_coding_before_chunked(self):
+        # RFC 9112 section 6.1: a server replies 501 to a transfer coding it
+        # does not implement. Only chunked is implemented, and a compressed
+        # body uses Content-Encoding instead.
+        self.openbar.start()
+        body = b'[{"external_id": "t1"}]'
+        received = self.send_raw(
+            (f"POST /api/customers/upload/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+             f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n").encode()
+            + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+        self.assertTrue(received.startswith(b"HTTP/1.1 501 Not Implemented\r\n"), received)
+        self.assertIn(b'"code":"unsupported_transfer_encoding"', received)
+        self.assertEqual(self.stored_ids(), [])
+
+    def test_chunked_transfer_coding_in_any_case(self):
+        self.openbar.start()
+        body = b'[{"external_id": "t1"}]'
+        received = self.send_raw(
+            (f"POST /api/customers/upload/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+             f"Authorization: Token {self.token}\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n").encode()
+            + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+        self.assertTrue(received.startswith(b"HTTP/1.1 200 OK\r\n"), received)
+        self.assertEqual(self.stored_ids(), ["t1"])
+
     def test_json_depth_limit(self):
         self.openbar.start("--max-json-depth", "20")
         nested = "[" + '{"external_id": "1", "x": ' + "[" * 30 + "]" * 30 + "}]"

@@ -116,6 +116,28 @@ class HttpLimitsTest(harness.OpenbarTestCase):
         self.assertEqual(reply.status, 400)
         self.assertEqual(reply.json()["error"]["code"], "duplicate_host")
 
+    def test_missing_host_is_400(self):
+        # RFC 9112 section 3.2: an HTTP/1.1 request without Host gets 400.
+        # HTTP/1.0 has no Host requirement, so there the company is unknown.
+        self.openbar.start()
+        reply = self.openbar.request("GET", "/api/auth/access-token/",
+                                     headers=[("Authorization", f"Token {self.token}")])
+        self.assertEqual(reply.status, 400, reply)
+        self.assertEqual(reply.json()["error"]["code"], "missing_host")
+
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        connection.sendall(f"GET /api/auth/access-token/ HTTP/1.0\r\nAuthorization: Token {self.token}\r\n\r\n"
+                           .encode())
+        reply = b""
+        while True:
+            data = connection.recv(4096)
+            if not data:
+                break
+            reply += data
+        connection.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 404 Not Found\r\n"), reply)
+        self.assertIn(b'"code":"unknown_company"', reply)
+
     def test_invalid_limit_values_are_rejected_at_start(self):
         for flag, value in [("--threads", "100000"), ("--hash-threads", "5000"),("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),
                             ("--listen", "nonsense"), ("--listen", "127.0.0.1:99999")]:

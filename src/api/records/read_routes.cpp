@@ -53,7 +53,9 @@ void check_field_name(std::string_view name) {
 
 // The fields of a record that `fields=` selects, the identity fields always included.
 std::string project(const std::string& record_text, const std::vector<std::string>& fields) {
-    boost::json::value record = boost::json::parse(record_text);
+    boost::json::parse_options options;
+    options.max_depth = store::max_record_depth;
+    boost::json::value record = boost::json::parse(record_text, {}, options);
     boost::json::object selected;
     for (const std::string& field : fields) {
         if (const auto* value = record.as_object().if_contains(field)) selected[field] = *value;

@@ -94,7 +94,7 @@ constexpr char sale_key_separator = '\x1f';
 
 class RecordNormalizer {
 public:
-    RecordNormalizer(RecordType type, std::vector<FieldError>& errors, boost::json::storage_ptr storage)
+    RecordNormalizer(RecordType type, FieldErrors& errors, boost::json::storage_ptr storage)
         : type_(type), errors_(errors), storage_(std::move(storage)) {}
 
     // Converts one uploaded object. Errors name its fields with `field_prefix`
@@ -227,7 +227,7 @@ private:
     }
 
     RecordType type_;
-    std::vector<FieldError>& errors_;
+    FieldErrors& errors_;
     boost::json::storage_ptr storage_;
 };
 
@@ -281,7 +281,7 @@ std::vector<std::string_view> identity_fields(RecordType type) {
 }
 
 std::vector<RecordWrite> normalize_records(RecordType type, boost::json::array& records,
-                                           std::vector<FieldError>& errors, boost::json::storage_ptr storage) {
+                                           FieldErrors& errors, boost::json::storage_ptr storage) {
     RecordNormalizer normalizer(type, errors, storage);
     std::vector<RecordWrite> writes;
     writes.reserve(records.size());

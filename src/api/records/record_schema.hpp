@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/records/field_values.hpp"
@@ -20,6 +21,29 @@ struct FieldError {
     std::string reason;
 };
 
+// The problems found in one upload: every one counted, the first `max_kept`
+// kept in full, so the memory they take does not grow with the number of
+// invalid records.
+class FieldErrors {
+public:
+    static constexpr std::size_t max_kept = 100;
+
+    void push_back(FieldError error) {
+        ++count_;
+        if (kept_.size() < max_kept) kept_.push_back(std::move(error));
+    }
+    // The number of problems, including those not kept.
+    std::size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    const std::vector<FieldError>& kept() const { return kept_; }
+    // The index-th problem found; index must be below kept().size().
+    const FieldError& operator[](std::size_t index) const { return kept_[index]; }
+
+private:
+    std::vector<FieldError> kept_;
+    std::size_t count_ = 0;
+};
+
 // Returns the kind of a known field of `type`; nothing for a field that is
 // stored exactly as sent (unknown fields and company-specific COMPANY__FIELD fields).
 std::optional<FieldKind> field_kind(store::RecordType type, std::string_view field);
@@ -28,8 +52,8 @@ std::optional<FieldKind> field_kind(store::RecordType type, std::string_view fie
 std::vector<std::string_view> identity_fields(store::RecordType type);
 
 // Validates and normalizes the records of one upload into store writes.
-// Appends one FieldError per problem; the writes are only usable when no
-// error was added. The rules per type:
+// Adds one FieldError per problem to `errors`; the writes are only usable
+// when no error was added. The rules per type:
 // - customers are identified by external_id, else email (letter case
 //   ignored), else phone_number, and need one of them;
 // - products and shops are identified by external_id;
@@ -44,7 +68,7 @@ std::vector<std::string_view> identity_fields(store::RecordType type);
 // field FIELD. The writes' values allocate from `storage`, and values stored
 // as sent are moved out of `records`, so the caller must not read it afterwards.
 std::vector<store::RecordWrite> normalize_records(store::RecordType type, boost::json::array& records,
-                                                  std::vector<FieldError>& errors,
+                                                  FieldErrors& errors,
                                                   boost::json::storage_ptr storage = {});
 
 // Converts a filter value from a query string to the text that the stored

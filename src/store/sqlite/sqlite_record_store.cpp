@@ -114,7 +114,9 @@ std::string new_record_text(const RecordWrite& write) {
 }
 
 boost::json::object parse_record(std::string_view text, boost::json::storage_ptr storage) {
-    boost::json::value value = boost::json::parse(text, std::move(storage));
+    boost::json::parse_options options;
+    options.max_depth = max_record_depth;
+    boost::json::value value = boost::json::parse(text, std::move(storage), options);
     if (!value.is_object()) throw StoreError(StoreError::Kind::unavailable, "a stored record is not a JSON object");
     return std::move(value.get_object());
 }

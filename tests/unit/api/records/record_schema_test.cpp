@@ -10,13 +10,13 @@ namespace {
 
 using store::RecordType;
 
-std::vector<store::RecordWrite> normalize(RecordType type, std::string_view json, std::vector<FieldError>& errors) {
+std::vector<store::RecordWrite> normalize(RecordType type, std::string_view json, FieldErrors& errors) {
     boost::json::value records = boost::json::parse(json);
     return normalize_records(type, records.as_array(), errors);
 }
 
 TEST(RecordSchema, CustomerIdentityOrder) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     auto writes = normalize(RecordType::customers,
                             R"([{"external_id": 17, "email": "a@x.fi"}, {"email": "Anna@X.fi"}, {"phone_number": "+358401"}])",
                             errors);
@@ -29,7 +29,7 @@ TEST(RecordSchema, CustomerIdentityOrder) {
 }
 
 TEST(RecordSchema, CustomerWithoutIdentity) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     normalize(RecordType::customers, R"([{"first_name": "Anna"}])", errors);
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].index, 0u);
@@ -37,7 +37,7 @@ TEST(RecordSchema, CustomerWithoutIdentity) {
 }
 
 TEST(RecordSchema, RemovalsAndAdditions) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     auto writes = normalize(RecordType::customers,
                             R"([{"external_id": "1", "city": "", "zip_code": null, "mailing_lists.add": ["news"],
                                  "acme__tier": {"level": 2}, "foo.add": 1}])",
@@ -52,7 +52,7 @@ TEST(RecordSchema, RemovalsAndAdditions) {
 }
 
 TEST(RecordSchema, WrongKindsNameRecordAndField) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     normalize(RecordType::customers,
               R"([{"external_id": "1"}, {"external_id": "2", "can_email": "maybe", "date_joined": "yesterday"}, 7])",
               errors);
@@ -65,7 +65,7 @@ TEST(RecordSchema, WrongKindsNameRecordAndField) {
 }
 
 TEST(RecordSchema, ProductValues) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     auto writes = normalize(RecordType::products,
                             R"([{"external_id": "P1", "price": "1990", "category": "Shoes, Boots", "category_id": [3, 4]}])",
                             errors);
@@ -76,7 +76,7 @@ TEST(RecordSchema, ProductValues) {
 }
 
 TEST(RecordSchema, SalesRequiredFields) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     normalize(RecordType::sales, R"([{"sale_external_id": "S1", "external_id": "L1"}])", errors);
     ASSERT_EQ(errors.size(), 2u);
     EXPECT_EQ(errors[0].field, "sale_date");
@@ -84,7 +84,7 @@ TEST(RecordSchema, SalesRequiredFields) {
 }
 
 TEST(RecordSchema, MagentoItemsExpand) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     auto writes = normalize(RecordType::sales, R"([{
         "sale_external_id": "100", "sale_date": "2024-05-01 12:00:00", "sale_email": "a@x.fi", "sale_total": 3980,
         "magento__items": [{"external_id": "1", "product_id": "P1", "quantity": "1.0000", "unit_price": 1990.0},
@@ -101,7 +101,7 @@ TEST(RecordSchema, MagentoItemsExpand) {
 }
 
 TEST(RecordSchema, MagentoItemErrorsNameTheItem) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     normalize(RecordType::sales, R"([{"sale_external_id": "100", "sale_date": "2024-05-01", "sale_email": "a@x.fi",
         "magento__items": [{"external_id": "1", "quantity": "many"}]}])",
               errors);
@@ -111,7 +111,7 @@ TEST(RecordSchema, MagentoItemErrorsNameTheItem) {
 }
 
 TEST(RecordSchema, SaleFieldsSharedAcrossLines) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     auto writes = normalize(RecordType::sales, R"([
         {"sale_external_id": "S", "sale_date": "2024-01-01", "sale_email": "a@x.fi", "external_id": "1", "sale_total": 100},
         {"sale_external_id": "S", "sale_date": "2024-01-01", "sale_email": "a@x.fi", "external_id": "2", "sale_total": 200,
@@ -123,7 +123,7 @@ TEST(RecordSchema, SaleFieldsSharedAcrossLines) {
 }
 
 TEST(RecordSchema, EventsRequiredFields) {
-    std::vector<FieldError> errors;
+    FieldErrors errors;
     auto writes = normalize(RecordType::events,
                             R"([{"type": "BROWSE", "date": "2024-01-01T10:00:00+02:00", "customer_id": 5}, {"type": "X"}])",
                             errors);
