@@ -12,9 +12,9 @@ namespace openbar::http {
 namespace {
 
 // Copies the values of every field `known`, walking the field list as
-// find_field() does. Beast gives the fields it knows an enum value, and
-// `Custobar-TOTP-Code` is not one of them: pass field::unknown and its name,
-// which is then compared as text, ignoring case.
+// find_field() does. Beast has an enum value for standard field names but
+// not for `Custobar-TOTP-Code`. For that one, pass field::unknown and the
+// name, which is then compared as text, ignoring case.
 std::vector<std::string> header_values(const Request& request, beast_http::field known, std::string_view name) {
     std::vector<std::string> values;
     for (const auto& field : request) {

@@ -425,7 +425,7 @@ void Session<Stream>::set_deadline(std::chrono::steady_clock::duration timeout) 
     deadline_ = std::chrono::steady_clock::now() + timeout;
     if (deadline_timer_waiting_ && deadline_timer_.expiry() <= deadline_) return;
 
-    // expires_at() cancels a wait for a later time; that handler sees operation_aborted.
+    // expires_at() cancels a wait for a later time; that handler gets operation_aborted.
     deadline_timer_.expires_at(deadline_);
     deadline_timer_waiting_ = true;
     deadline_timer_.async_wait([self = self()](beast::error_code error) { self->on_deadline_timer(error); });

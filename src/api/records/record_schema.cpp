@@ -109,7 +109,7 @@ public:
         RecordWrite write{.key = {}, .group = {}, .set = boost::json::object(storage_), .remove = {}, .list_additions = {}};
         write.set.reserve(record.size());
         std::size_t errors_before = errors_.size();
-        // A boost::json::object holds each key once, so each name reaches
+        // A boost::json::object contains each key once, so each name reaches
         // write.set at most once and emplace never meets an existing one.
         for (auto& [key, value] : record) {
             std::string_view name = key;

@@ -136,7 +136,7 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
 }
 
 // Every credential write announces itself through the counter file, which a
-// second store on the same database (another process, in production) sees.
+// second store on the same database (another process, in production) reads.
 TEST_F(SqliteStoreTest, CredentialWritesChangeTheSharedGeneration) {
     sqlite::SqliteStore other(path_.string());
     auto seen = other.credential_generation();
@@ -169,7 +169,7 @@ TEST_F(SqliteStoreTest, CredentialWritesChangeTheSharedGeneration) {
     EXPECT_FALSE(changed());
 }
 
-TEST_F(SqliteStoreTest, CounterFileThatIsNotARegularFileIsAnError) {
+TEST_F(SqliteStoreTest, CounterFileNotRegular) {
     store_.reset();
     remove_files();
     std::filesystem::create_directory(path_.string() + "-generation");
