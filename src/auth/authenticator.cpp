@@ -118,9 +118,9 @@ void Authenticator::authenticate_password(AuthRequest request_value, BasicCreden
     } wiper{credentials.password};
 
     // Every result, including the overloaded one, is for this Basic
-    // attempt. The results decided here go through `finish` without a copy
-    // of the request or the callback; a verification on the hashing pool
-    // gets both on the heap further down.
+    // attempt. Results decided here go through `finish`, which copies
+    // neither the request nor the callback. Only a verification on the
+    // hashing pool moves both to the heap, further down.
     const std::string& username = credentials.user_id;
     auto finish = [&](AuthResult result) {
         result.method = AuthMethod::basic;

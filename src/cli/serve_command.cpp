@@ -88,8 +88,8 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     spdlog::info("openbar starting: database {}", options.database_url.substr(0, options.database_url.find(':')));
     auto context = Context::open(options);
 
-    // Every part of the server reads credentials through the cache; the CLI
-    // reads the database directly.
+    // Every part of the server reads credentials through the cache, while
+    // the CLI reads the database directly.
     store::CachingStore cached_store(*context.store, store::CachingStoreSettings{config.identity_cache_ttl,
                                                                                  config.identity_cache_max_entries});
 

@@ -57,10 +57,10 @@ struct ServerConfig {
     std::chrono::seconds basic_cache_ttl{300};
     std::size_t basic_cache_max_entries = 10000;
 
-    // Token owners, users and current tokens read from the database are
-    // reused for this long. Changes made through openbar (server or CLI)
-    // retire them at once; the time bounds how long a change made to the
-    // database by other means goes unseen. 0 for either turns it off.
+    // Maximum time a token owner, user or current token read from the
+    // database is reused. Changes made through openbar (server or CLI)
+    // retire them at once, so this time only bounds how long a change made
+    // by other means goes unseen. 0 for either field turns the cache off.
     std::chrono::milliseconds identity_cache_ttl{1000};
     std::size_t identity_cache_max_entries = 10000;  // per network thread and kind
 

@@ -138,7 +138,7 @@ auto cached(Map& map, const Key& key, const CachingStoreSettings& settings, Fetc
 }  // namespace
 
 std::optional<User> CachingStore::find_user(std::int64_t company_id, std::string_view username) {
-    if (settings_.ttl.count() <= 0 || settings_.max_entries == 0) return inner_.find_user(company_id, username);
+    if (!enabled()) return inner_.find_user(company_id, username);
     // Read before the lookup: a change committed after this read bumps the
     // generation, which retires whatever the lookup returns.
     auto generation = inner_.credential_generation();
@@ -150,7 +150,7 @@ std::optional<User> CachingStore::find_user(std::int64_t company_id, std::string
 
 std::optional<TokenOwner> CachingStore::find_token_owner(std::int64_t company_id,
                                                          std::span<const std::uint8_t> lookup_hash) {
-    if (settings_.ttl.count() <= 0 || settings_.max_entries == 0) {
+    if (!enabled()) {
         return inner_.find_token_owner(company_id, lookup_hash);
     }
     auto generation = inner_.credential_generation();
@@ -162,7 +162,7 @@ std::optional<TokenOwner> CachingStore::find_token_owner(std::int64_t company_id
 }
 
 std::optional<AccessTokenRecord> CachingStore::find_current_token(std::int64_t user_id) {
-    if (settings_.ttl.count() <= 0 || settings_.max_entries == 0) return inner_.find_current_token(user_id);
+    if (!enabled()) return inner_.find_current_token(user_id);
     auto generation = inner_.credential_generation();
     auto& entries = shelf(generation).current_tokens;
     return cached(

@@ -10,13 +10,13 @@ namespace openbar::store {
 
 // How long the server trusts what it read about credentials.
 struct CachingStoreSettings {
-    // The longest time a cached lookup is used. Changes made through openbar
-    // (the server or the CLI) retire every cached lookup at once. This limit
-    // bounds how long a change made by other means (an SQL shell, a restored
-    // backup) goes unseen. 0 turns caching off.
+    // Maximum time a cached lookup is used. Changes made through openbar
+    // (the server or the CLI) retire every cached lookup at once, so this
+    // limit only bounds how long a change made by other means (an SQL shell,
+    // a restored backup) goes unseen. 0 turns caching off.
     std::chrono::milliseconds ttl{1000};
-    // The most cached lookups per network thread and kind. A full cache
-    // starts over empty.
+    // Maximum number of cached lookups per network thread and kind. A full
+    // cache starts over empty.
     std::size_t max_entries = 10000;
 };
 
@@ -69,6 +69,7 @@ public:
 
 private:
     struct Shelf;
+    bool enabled() const { return settings_.ttl.count() > 0 && settings_.max_entries > 0; }
     // This thread's entries for this instance.
     Shelf& shelf(std::uint64_t generation);
 

@@ -64,7 +64,7 @@ class IdentityCacheTest(TokenUserTestCase):
                                      headers={"Authorization": basic("bob", "changed")})
         self.assertEqual((reply.status, reply.json()["error"]["code"]), (401, "totp_required"))
 
-    def test_rotation_through_the_api_applies_at_once(self):
+    def test_api_rotation_under_long_ttl(self):
         self.openbar.start("--identity-cache-ttl-ms", HOUR_MS, "--threads", "2")
         old = "Token " + self.token
         self.warm(old)
@@ -80,7 +80,7 @@ class IdentityCacheTest(TokenUserTestCase):
         with sqlite3.connect(self.openbar.database, timeout=10) as database:
             database.execute("UPDATE users SET active = 0 WHERE username = 'bob'")
 
-    def test_outside_change_is_seen_after_the_ttl(self):
+    def test_outside_change_after_ttl(self):
         self.openbar.start("--identity-cache-ttl-ms", "300", "--threads", "1")
         authorization = "Token " + self.token
         self.warm(authorization)
@@ -88,35 +88,35 @@ class IdentityCacheTest(TokenUserTestCase):
         time.sleep(0.6)
         self.assertEqual(self.status(authorization), 401)
 
-    def test_outside_change_is_not_seen_within_the_ttl(self):
-        # Shows that the cache is in use: the database says "disabled", the
-        # cached entry still says "active" until its time is up.
+    def test_outside_change_within_ttl(self):
+        # Shows that the cache is in use: the user is disabled in the
+        # database, but the cached entry keeps it active until it expires.
         self.openbar.start("--identity-cache-ttl-ms", HOUR_MS, "--threads", "1")
         authorization = "Token " + self.token
         self.warm(authorization)
         self.disable_behind_openbars_back()
         self.assertEqual(self.status(authorization), 200)
 
-    def test_ttl_zero_turns_the_cache_off(self):
+    def test_zero_ttl_disables_cache(self):
         self.openbar.start("--identity-cache-ttl-ms", "0", "--threads", "1")
         authorization = "Token " + self.token
         self.warm(authorization)
         self.disable_behind_openbars_back()
         self.assertEqual(self.status(authorization), 401)
 
-    def test_max_entries_zero_turns_the_cache_off(self):
+    def test_zero_max_entries_disables_cache(self):
         self.openbar.start("--identity-cache-max-entries", "0", "--threads", "1")
         authorization = "Token " + self.token
         self.warm(authorization)
         self.disable_behind_openbars_back()
         self.assertEqual(self.status(authorization), 401)
 
-    def test_counter_file_is_private(self):
+    def test_counter_file_mode(self):
         path = self.openbar.database + "-generation"
         self.assertTrue(os.path.exists(path))
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
 
-    def test_invalid_settings_are_usage_errors(self):
+    def test_invalid_cache_flags(self):
         for flag, value in (("--identity-cache-ttl-ms", "-1"), ("--identity-cache-ttl-ms", "3600001"),
                             ("--identity-cache-max-entries", "-5"), ("--identity-cache-ttl-ms", "soon")):
             result = self.openbar.cli("serve", "--listen", "127.0.0.1:0", flag, value, check=False)

@@ -137,7 +137,7 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
 
 // Every credential write announces itself through the counter file, which a
 // second store on the same database (another process, in production) reads.
-TEST_F(SqliteStoreTest, CredentialWritesChangeTheSharedGeneration) {
+TEST_F(SqliteStoreTest, CredentialWritesBumpGeneration) {
     sqlite::SqliteStore other(path_.string());
     auto seen = other.credential_generation();
     auto changed = [&] {
