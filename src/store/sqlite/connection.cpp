@@ -41,6 +41,11 @@ Statement& Statement::bind(int index, std::span<const std::uint8_t> value) {
     return *this;
 }
 
+Statement& Statement::bind_borrowed(int index, std::span<const std::uint8_t> value) {
+    sqlite3_bind_blob(handle_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    return *this;
+}
+
 Statement& Statement::bind_null(int index) {
     sqlite3_bind_null(handle_, index);
     return *this;
@@ -80,6 +85,12 @@ std::vector<std::uint8_t> Statement::blob_at(int column) const {
     auto data = static_cast<const std::uint8_t*>(sqlite3_column_blob(handle_, column));
     auto size = static_cast<std::size_t>(sqlite3_column_bytes(handle_, column));
     return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>{};
+}
+
+std::span<const std::uint8_t> Statement::blob_view_at(int column) const {
+    auto data = static_cast<const std::uint8_t*>(sqlite3_column_blob(handle_, column));
+    auto size = static_cast<std::size_t>(sqlite3_column_bytes(handle_, column));
+    return data ? std::span<const std::uint8_t>(data, size) : std::span<const std::uint8_t>{};
 }
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(handle_, column) == SQLITE_NULL; }

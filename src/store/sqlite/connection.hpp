@@ -27,6 +27,7 @@ public:
     // Statement is destroyed, which resets the statement.
     Statement& bind_borrowed(int index, std::string_view value);
     Statement& bind(int index, std::span<const std::uint8_t> value);
+    Statement& bind_borrowed(int index, std::span<const std::uint8_t> value);
     Statement& bind_null(int index);
 
     // Steps once; returns true when a row is available.
@@ -40,6 +41,8 @@ public:
     std::string_view text_view_at(int column) const;
     std::optional<std::string> optional_text_at(int column) const;
     std::vector<std::uint8_t> blob_at(int column) const;
+    // The column's bytes without a copy; valid until the next step or reset.
+    std::span<const std::uint8_t> blob_view_at(int column) const;
     bool is_null(int column) const;
 
 private:

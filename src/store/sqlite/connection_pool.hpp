@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,7 +44,9 @@ private:
     std::vector<std::unique_ptr<Connection>> idle_;
 };
 
-// Applies the numbered migrations that the database has not recorded yet.
-void apply_migrations(Connection& connection);
+// Applies the numbered migrations up to `last_version` that the database has
+// not recorded yet. Tests stop early to build a database of an older version.
+void apply_migrations(Connection& connection,
+                      std::int64_t last_version = std::numeric_limits<std::int64_t>::max());
 
 }  // namespace openbar::store::sqlite

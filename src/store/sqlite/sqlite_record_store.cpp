@@ -3,8 +3,10 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <future>
 #include <map>
@@ -15,12 +17,39 @@
 namespace openbar::store::sqlite {
 namespace {
 
+// A record's seq contains its company, its type and a counter:
+// company_id << 41 | type << 38 | counter. Ordered by seq, the table keeps
+// each company's records of one type together in insertion order, so a page
+// is a range of the table itself and an insert updates no index but the
+// key's. Migration 11 set this up.
+constexpr int counter_bits = 38;
+constexpr int type_bits = 3;
+constexpr std::int64_t counter_limit = std::int64_t{1} << counter_bits;
+constexpr std::int64_t max_company_id = (std::int64_t{1} << (63 - counter_bits - type_bits)) - 1;
+
+// The first seq of a company's records of one type; the range ends before base + counter_limit.
+std::int64_t seq_base(std::int64_t company_id, RecordType type) {
+    if (company_id < 0 || company_id > max_company_id) {
+        throw StoreError(StoreError::Kind::conflict, "company id " + std::to_string(company_id) +
+                                                         " is above the largest the record store can number (" +
+                                                         std::to_string(max_company_id) + ")");
+    }
+    return company_id << (counter_bits + type_bits) | static_cast<std::int64_t>(type) << counter_bits;
+}
+
+// SipHash needs a key; the shape only has to be stable, so the key is fixed.
+constexpr std::array<unsigned char, crypto_shorthash_siphashx24_KEYBYTES> shape_hash_key{
+    'o', 'p', 'e', 'n', 'b', 'a', 'r', ' ', 's', 'h', 'a', 'p', 'e', ' ', 'v', '1'};
+
 constexpr const char* insert_sql =
-    "INSERT INTO data_records (company_id, type, key, data) VALUES (?, ?, ?, ?) "
+    "INSERT INTO data_records (seq, company_id, type, key, shape, data) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (company_id, type, key) DO NOTHING";
-constexpr const char* append_sql = "INSERT INTO data_records (company_id, type, key, data) VALUES (?, ?, NULL, ?)";
-constexpr const char* select_sql = "SELECT seq, data FROM data_records WHERE company_id = ? AND type = ? AND key = ?";
-constexpr const char* update_sql = "UPDATE data_records SET data = ? WHERE seq = ?";
+constexpr const char* append_sql =
+    "INSERT INTO data_records (seq, company_id, type, key, data) VALUES (?, ?, ?, NULL, ?)";
+constexpr const char* last_seq_sql = "SELECT seq FROM data_records WHERE seq < ? ORDER BY seq DESC LIMIT 1";
+constexpr const char* select_sql =
+    "SELECT seq, shape, data FROM data_records WHERE company_id = ? AND type = ? AND key = ?";
+constexpr const char* update_sql = "UPDATE data_records SET shape = ?, data = ? WHERE seq = ?";
 
 // The writer connection's page cache in KiB (SQLite's default is 2 MiB).
 // Inserts into the key index touch pages all over it, and pages that fell
@@ -51,14 +80,14 @@ const std::array<std::string, max_record_filters + 1>& page_queries() {
     static const std::array<std::string, max_record_filters + 1> queries = [] {
         std::array<std::string, max_record_filters + 1> result;
         for (std::size_t count = 0; count <= max_record_filters; ++count) {
-            std::string sql = "SELECT seq, data FROM data_records WHERE company_id = ?1 AND type = ?2 AND seq > ?3";
+            std::string sql = "SELECT seq, data FROM data_records WHERE seq > ?1 AND seq < ?2";
             for (std::size_t i = 0; i < count; ++i) {
-                std::string path = "?" + std::to_string(5 + 2 * i);
-                std::string value = "?" + std::to_string(6 + 2 * i);
+                std::string path = '?' + std::to_string(4 + 2 * i);
+                std::string value = '?' + std::to_string(5 + 2 * i);
                 sql += " AND (CASE json_type(data, " + path + ") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
                        " ELSE CAST(json_extract(data, " + path + ") AS TEXT) END) = " + value;
             }
-            sql += " ORDER BY seq LIMIT ?4";
+            sql += " ORDER BY seq LIMIT ?3";
             result[count] = std::move(sql);
         }
         return result;
@@ -105,13 +134,9 @@ bool apply_write(boost::json::object& record, const RecordWrite& write, bool gro
     return changed;
 }
 
-// The stored form of a record that does not exist yet.
-std::string new_record_text(const RecordWrite& write) {
-    if (write.list_additions.empty()) return boost::json::serialize(write.set);
-    boost::json::object record;
-    apply_write(record, write);
-    return boost::json::serialize(record);
-}
+// Whether merging `write` into a record with exactly its fields in the same
+// order gives the write's own fields: true when it sets fields and nothing else.
+bool only_sets(const RecordWrite& write) { return write.remove.empty() && write.list_additions.empty(); }
 
 boost::json::object parse_record(std::string_view text, boost::json::storage_ptr storage) {
     boost::json::parse_options options;
@@ -124,34 +149,50 @@ boost::json::object parse_record(std::string_view text, boost::json::storage_ptr
 class UpsertRun {
 public:
     UpsertRun(Connection& connection, std::int64_t company_id, RecordType type)
-        : connection_(connection), company_id_(company_id), type_(static_cast<std::int64_t>(type)) {}
+        : connection_(connection),
+          company_id_(company_id),
+          type_(static_cast<std::int64_t>(type)),
+          seq_base_(seq_base(company_id, type)) {}
 
-    // `prepared` is new_record_text(write) when the caller built it, else
-    // null, and the text is built here only if the record is new.
-    void write_keyed(const RecordWrite& write, const std::string* prepared) {
+    // `prepared` is prepare_record(write) when the caller built it, else
+    // null, and it is built here only when needed.
+    void write_keyed(const RecordWrite& write, const PreparedRecord* prepared) {
         // Uploads tend to be all new records or all updates, so the previous
         // record's outcome picks which statement to try first: a failed
         // INSERT and a SELECT that finds nothing both cost an index seek.
-        if (last_was_update_ && update_existing(write)) return;
+        if (last_was_update_ && update_existing(write, prepared)) return;
 
-        std::string built;
-        std::string_view text = prepared ? std::string_view(*prepared) : std::string_view(built = new_record_text(write));
+        PreparedRecord built;
+        if (!prepared) prepared = &(built = prepare_record(write));
         auto insert = connection_.prepare(insert_sql);
-        insert.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key).bind_borrowed(4, text).run();
+        insert.bind(1, next_seq())
+            .bind(2, company_id_)
+            .bind(3, type_)
+            .bind_borrowed(4, *write.key)
+            .bind_borrowed(5, prepared->shape)
+            .bind_borrowed(6, prepared->text)
+            .run();
         if (connection_.changes() == 1) {
+            ++next_seq_;
             ++counts.created;
             last_was_update_ = false;
             return;
         }
-        if (!update_existing(write)) {
+        if (!update_existing(write, prepared)) {
             throw StoreError(StoreError::Kind::unavailable, "a record that blocked an insert was not found");
         }
     }
 
-    void append(const RecordWrite& write, const std::string* prepared) {
-        std::string built;
-        std::string_view text = prepared ? std::string_view(*prepared) : std::string_view(built = new_record_text(write));
-        connection_.prepare(append_sql).bind(1, company_id_).bind(2, type_).bind_borrowed(3, text).run();
+    void append(const RecordWrite& write, const PreparedRecord* prepared) {
+        PreparedRecord built;
+        if (!prepared) prepared = &(built = prepare_record(write));
+        connection_.prepare(append_sql)
+            .bind(1, next_seq())
+            .bind(2, company_id_)
+            .bind(3, type_)
+            .bind_borrowed(4, prepared->text)
+            .run();
+        ++next_seq_;
         ++counts.created;
     }
 
@@ -176,13 +217,20 @@ public:
             }
         }
         apply_write(record, write);
+        std::int64_t seq = next_seq();
         connection_.prepare(insert_sql)
-            .bind(1, company_id_)
-            .bind(2, type_)
-            .bind(3, *write.key)
-            .bind(4, boost::json::serialize(record))
+            .bind(1, seq)
+            .bind(2, company_id_)
+            .bind(3, type_)
+            .bind(4, *write.key)
+            .bind(5, record_shape(record))
+            .bind(6, boost::json::serialize(record))
             .run();
-        group.members.emplace(*write.key, Member{connection_.last_insert_rowid(), std::move(record)});
+        if (connection_.changes() != 1) {
+            throw StoreError(StoreError::Kind::unavailable, "a grouped record that was not found blocked an insert");
+        }
+        ++next_seq_;
+        group.members.emplace(*write.key, Member{seq, std::move(record)});
         ++counts.created;
     }
 
@@ -198,14 +246,55 @@ public:
     UpsertCounts counts;
 
 private:
+    // Returns the seq of the next new record. The run is inside the write
+    // transaction, so no other connection inserts between the query and the inserts.
+    std::int64_t next_seq() {
+        if (next_seq_ == 0) {
+            auto last = connection_.prepare(last_seq_sql);
+            last.bind(1, seq_base_ + counter_limit);
+            std::int64_t found = last.step() ? last.int64_at(0) : 0;
+            next_seq_ = (found > seq_base_ ? found : seq_base_) + 1;
+        }
+        if (next_seq_ >= seq_base_ + counter_limit) {
+            throw StoreError(StoreError::Kind::conflict, "this company has used up the record numbers of this type");
+        }
+        return next_seq_;
+    }
+
     // Merges `write` into its stored record; returns false when there is none.
-    bool update_existing(const RecordWrite& write) {
+    bool update_existing(const RecordWrite& write, const PreparedRecord* prepared) {
         auto select = connection_.prepare(select_sql);
         select.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key);
         if (!select.step()) return false;
         std::int64_t seq = select.int64_at(0);
-        boost::json::object record = parse_record(select.text_view_at(1), &arena_);
-        if (apply_write(record, write)) update(seq, record);
+        std::span<const std::uint8_t> shape = select.blob_view_at(1);
+        if (prepared && only_sets(write) && std::ranges::equal(shape, prepared->shape)) {
+            // The merge would replace every value and keep the order, which gives the prepared text.
+            if (select.text_view_at(2) != prepared->text) {
+                connection_.prepare(update_sql)
+                    .bind_borrowed(1, prepared->shape)
+                    .bind_borrowed(2, prepared->text)
+                    .bind(3, seq)
+                    .run();
+            }
+        } else {
+            boost::json::object record = parse_record(select.text_view_at(2), &arena_);
+            bool changed = apply_write(record, write);
+            if (prepared && only_sets(write) && record.size() == write.set.size()) {
+                // The write set every stored field, so the record is the write
+                // with the fields in the write's order. Storing that order
+                // lets the next write of the same fields take the branch above.
+                if (select.text_view_at(2) != prepared->text) {
+                    connection_.prepare(update_sql)
+                        .bind_borrowed(1, prepared->shape)
+                        .bind_borrowed(2, prepared->text)
+                        .bind(3, seq)
+                        .run();
+                }
+            } else if (changed) {
+                update(seq, record);
+            }
+        }
         ++counts.updated;
         last_was_update_ = true;
         return true;
@@ -237,12 +326,15 @@ private:
 
     void update(std::int64_t seq, const boost::json::object& record) {
         std::string text = boost::json::serialize(record);
-        connection_.prepare(update_sql).bind_borrowed(1, text).bind(2, seq).run();
+        RecordShape shape = record_shape(record);
+        connection_.prepare(update_sql).bind_borrowed(1, shape).bind_borrowed(2, text).bind(3, seq).run();
     }
 
     Connection& connection_;
     std::int64_t company_id_;
     std::int64_t type_;
+    std::int64_t seq_base_;
+    std::int64_t next_seq_ = 0;  // 0 until next_seq() first runs
     // Stored records parsed for a merge live until the batch ends.
     boost::json::monotonic_resource arena_;
     bool last_was_update_ = false;
@@ -254,7 +346,7 @@ UpsertCounts upsert_job(Connection& connection, const UpsertJob& job) {
     const std::vector<RecordWrite>& records = *job.records;
     for (std::size_t i = 0; i < records.size(); ++i) {
         const RecordWrite& record = records[i];
-        const std::string* prepared = job.new_texts.empty() ? nullptr : &job.new_texts[i];
+        const PreparedRecord* prepared = job.prepared.empty() ? nullptr : &job.prepared[i];
         if (!record.key) {
             run.append(record, prepared);
         } else if (!record.group.empty()) {
@@ -276,6 +368,31 @@ void deliver(UpsertJob& job, UpsertResult result) {
 }
 
 }  // namespace
+
+RecordShape record_shape(const boost::json::object& record) {
+    // Each name with its length in front, so that no two lists of names hash the same bytes.
+    thread_local std::string names;
+    names.clear();
+    for (const auto& entry : record) {
+        std::string_view name = entry.key();
+        auto size = static_cast<std::uint32_t>(name.size());
+        const char size_bytes[4] = {static_cast<char>(size), static_cast<char>(size >> 8),
+                                    static_cast<char>(size >> 16), static_cast<char>(size >> 24)};
+        names.append(size_bytes, sizeof size_bytes);
+        names.append(name);
+    }
+    RecordShape shape;
+    crypto_shorthash_siphashx24(shape.data(), reinterpret_cast<const unsigned char*>(names.data()), names.size(),
+                                shape_hash_key.data());
+    return shape;
+}
+
+PreparedRecord prepare_record(const RecordWrite& write) {
+    if (write.list_additions.empty()) return {boost::json::serialize(write.set), record_shape(write.set)};
+    boost::json::object record;
+    apply_write(record, write);
+    return {boost::json::serialize(record), record_shape(record)};
+}
 
 void write_group(Connection& connection, std::span<UpsertJob> jobs) {
     std::vector<UpsertResult> results(jobs.size());
@@ -332,24 +449,13 @@ UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordTy
 void SqliteRecordStore::upsert_records_async(std::int64_t company_id, RecordType type,
                                              std::shared_ptr<const std::vector<RecordWrite>> records,
                                              UpsertDone done) {
-    // The writer records whether the last upload mostly updated records,
-    // which guesses whether this one will.
-    UpsertDone note_outcome = [this, done = std::move(done)](UpsertResult result) {
-        if (!result.error) last_mostly_updates_ = result.counts.updated > result.counts.created;
-        done(std::move(result));
-    };
-    UpsertJob job{company_id, type, std::move(records), {}, std::move(note_outcome)};
+    UpsertJob job{company_id, type, std::move(records), {}, std::move(done)};
 
-    // The stored text of a new record is built here, on the caller's thread,
-    // while the writer commits other uploads. When the last upload mostly
-    // updated records, the writer builds it only for records that turn out new.
-    bool appends = type == RecordType::events;
-    if (appends || !last_mostly_updates_) {
-        job.new_texts.resize(job.records->size());
-        for (std::size_t i = 0; i < job.records->size(); ++i) {
-            const RecordWrite& record = (*job.records)[i];
-            if (record.group.empty()) job.new_texts[i] = new_record_text(record);
-        }
+    // Built here, on the caller's thread, while the writer commits other uploads.
+    job.prepared.resize(job.records->size());
+    for (std::size_t i = 0; i < job.records->size(); ++i) {
+        const RecordWrite& record = (*job.records)[i];
+        if (record.group.empty()) job.prepared[i] = prepare_record(record);
     }
 
     {
@@ -407,17 +513,19 @@ RecordPage SqliteRecordStore::read_records(std::int64_t company_id, const Record
     if (query.filters.size() > max_record_filters) {
         throw StoreError(StoreError::Kind::conflict, "too many filters");
     }
+    // Cursors are counters within the company's range; one past the range is an empty page.
+    std::int64_t base = seq_base(company_id, query.type);
+    std::int64_t after = std::clamp<std::int64_t>(query.after, 0, counter_limit - 1);
     auto connection = pool_.lease();
     auto statement = connection->prepare(page_queries()[query.filters.size()].c_str());
     // One row past the page shows whether another page follows.
-    statement.bind(1, company_id)
-        .bind(2, static_cast<std::int64_t>(query.type))
-        .bind(3, query.after)
-        .bind(4, static_cast<std::int64_t>(query.limit + 1));
+    statement.bind(1, base + after)
+        .bind(2, base + counter_limit)
+        .bind(3, static_cast<std::int64_t>(query.limit + 1));
     for (std::size_t i = 0; i < query.filters.size(); ++i) {
         std::string path = "$.\"" + query.filters[i].field + "\"";
-        statement.bind(static_cast<int>(5 + 2 * i), std::string_view(path));
-        statement.bind(static_cast<int>(6 + 2 * i), std::string_view(query.filters[i].value));
+        statement.bind(static_cast<int>(4 + 2 * i), std::string_view(path));
+        statement.bind(static_cast<int>(5 + 2 * i), std::string_view(query.filters[i].value));
     }
 
     RecordPage page;
@@ -425,7 +533,7 @@ RecordPage SqliteRecordStore::read_records(std::int64_t company_id, const Record
     std::int64_t last_seq = 0;
     while (statement.step()) {
         if (page.records.size() == query.limit) {
-            page.next_after = last_seq;
+            page.next_after = last_seq - base;
             break;
         }
         last_seq = statement.int64_at(0);

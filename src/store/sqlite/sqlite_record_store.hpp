@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -12,15 +13,35 @@
 
 namespace openbar::store::sqlite {
 
+// A digest of a stored record's field names in their order, kept in the
+// shape column. A write that sets exactly the stored fields in the same order
+// changes every value and nothing else, so the merged record is the write's
+// own text. Equal shapes let the writer skip parsing and merging the stored record. The digest is SipHash-2-4-128 with
+// a fixed key. Its key is public, so an uploader could search for two lists
+// of names with the same digest, but a collision only makes an upload replace
+// its own record's fields in place of merging them, which any upload of the
+// same company can already do with explicit values and nulls.
+using RecordShape = std::array<std::uint8_t, 16>;
+RecordShape record_shape(const boost::json::object& record);
+
+// A record in the form it is stored in if it is new, and, when the write only
+// sets fields, also the result of merging it into a record of the same shape.
+struct PreparedRecord {
+    std::string text;
+    RecordShape shape{};
+};
+PreparedRecord prepare_record(const RecordWrite& write);
+
 // One caller's batch waiting for the writer thread.
 struct UpsertJob {
     std::int64_t company_id = 0;
     RecordType type = RecordType::customers;
     std::shared_ptr<const std::vector<RecordWrite>> records;
-    // The stored text of each record if it turns out to be new, built on the
-    // caller's thread so the writer only inserts it. Empty for grouped
-    // records, and an empty vector when the writer builds the texts it needs.
-    std::vector<std::string> new_texts;
+    // prepare_record() of each record, built on the caller's thread so that
+    // the writer only stores it. Grouped records get an empty entry (they
+    // are always merged), and the whole vector may be empty: the writer then
+    // builds what it needs.
+    std::vector<PreparedRecord> prepared;
     UpsertDone done;
 };
 
@@ -33,9 +54,9 @@ struct UpsertJob {
 void write_group(Connection& connection, std::span<UpsertJob> jobs);
 
 // Records in the data_records table: one row per record, its fields as
-// JSON text. Reads page by the seq column through the
-// (company_id, type, seq) index, so a page costs one index seek plus one
-// row per record returned, however deep the page is.
+// JSON text. A record's seq (the rowid) starts with its company and type, so
+// a page is one seek in the table plus one row per record returned, however
+// deep the page is. A cursor is the counter part of a seq.
 // Writes go through one writer thread with its own connection. Callers
 // queue their batches, and the writer commits the batches that have queued
 // up (up to set_max_group_records records) in one transaction. So callers of
@@ -68,7 +89,6 @@ private:
     std::deque<UpsertJob> queue_;
     bool stopping_ = false;
     std::thread writer_;  // started by the first write
-    std::atomic<bool> last_mostly_updates_ = false;
     // Bounds one transaction's WAL growth and its callers' wait.
     std::atomic<std::size_t> max_group_records_ = 50'000;
 };

@@ -56,7 +56,7 @@ protected:
         UpsertJob job;
         job.company_id = company_id;
         job.records = batch(std::move(keys));
-        for (const RecordWrite& write : *job.records) job.new_texts.push_back(boost::json::serialize(write.set));
+        for (const RecordWrite& write : *job.records) job.prepared.push_back(prepare_record(write));
         job.done = [&result, &calls](UpsertResult outcome) {
             result = std::move(outcome);
             ++calls;
@@ -108,7 +108,8 @@ TEST_F(RecordWriterTest, FailingJobRollsBackAlone) {
     // A stored record that is not JSON makes any merge into it fail.
     {
         auto connection = pool_->lease();
-        connection->prepare("INSERT INTO data_records (company_id, type, key, data) VALUES (?, 1, 'broken', 'x{')")
+        connection->prepare("INSERT INTO data_records (seq, company_id, type, key, data) "
+                            "VALUES ((?1 << 41 | 1 << 38) + 1, ?1, 1, 'broken', 'x{')")
             .bind(1, company_)
             .run();
     }
@@ -161,7 +162,7 @@ TEST_F(RecordWriterTest, DoneRunsAfterCommit) {
     UpsertJob pending;
     pending.company_id = company_;
     pending.records = batch({"k1", "k2"});
-    for (const RecordWrite& write : *pending.records) pending.new_texts.push_back(boost::json::serialize(write.set));
+    for (const RecordWrite& write : *pending.records) pending.prepared.push_back(prepare_record(write));
     pending.done = [&](UpsertResult) { seen_in_done = stored_keys(); };
     std::vector<UpsertJob> jobs;
     jobs.push_back(std::move(pending));
@@ -183,7 +184,7 @@ TEST_F(RecordWriterTest, WriterBuildsTextsNotPrepared) {
     // Without prepared texts: "old" is merged, "fresh" gets its text built by the writer.
     std::vector<UpsertJob> second;
     second.push_back(job(company_, {"old", "fresh"}, mixed, mixed_calls));
-    second.back().new_texts.clear();
+    second.back().prepared.clear();
     write_group(*connection, second);
 
     EXPECT_EQ(mixed_calls, 1);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "store/sqlite/connection_pool.hpp"
 #include "store/store.hpp"
 
 namespace openbar::store {
@@ -145,6 +146,251 @@ TEST_F(SqliteRecordStoreTest, GroupFieldsReachEveryMember) {
     EXPECT_EQ(read_all(company_, RecordType::sales),
               (std::vector<std::string>{R"({"sale_total":300,"q":1})", R"({"sale_total":300,"q":2})",
                                         R"({"sale_total":300,"q":3})"}));
+}
+
+TEST_F(SqliteRecordStoreTest, InterleavedWritesPageSeparately) {
+    // Writes alternate between companies and types, so each range grows between the others.
+    for (int round = 0; round < 3; ++round) {
+        std::string n = std::to_string(round);
+        store_->records().upsert_records(company_, RecordType::customers, {write("c" + n, "{\"n\":" + n + "}")});
+        store_->records().upsert_records(other_company_, RecordType::customers, {write("c" + n, R"({"other":1})")});
+        store_->records().upsert_records(company_, RecordType::products, {write("p" + n, R"({"product":1})")});
+    }
+    RecordQuery query;
+    query.limit = 1;
+    std::vector<std::string> seen;
+    std::vector<std::int64_t> cursors;
+    for (;;) {
+        RecordPage page = store_->records().read_records(company_, query);
+        seen.insert(seen.end(), page.records.begin(), page.records.end());
+        if (!page.next_after) break;
+        cursors.push_back(*page.next_after);
+        query.after = *page.next_after;
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{R"({"n":0})", R"({"n":1})", R"({"n":2})"}));
+    // A cursor counts within the company's customers: 1 and 2, not positions in the table.
+    EXPECT_EQ(cursors, (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(read_all(other_company_, RecordType::customers).size(), 3u);
+    EXPECT_EQ(read_all(company_, RecordType::products).size(), 3u);
+    EXPECT_TRUE(read_all(other_company_, RecordType::products).empty());
+}
+
+TEST_F(SqliteRecordStoreTest, CursorPastTheEndIsAnEmptyPage) {
+    store_->records().upsert_records(company_, RecordType::customers, {write("a", R"({"n":1})")});
+    store_->records().upsert_records(other_company_, RecordType::customers, {write("a", R"({"n":2})")});
+    for (std::int64_t after : {std::int64_t{1}, std::int64_t{1} << 38, std::numeric_limits<std::int64_t>::max()}) {
+        RecordQuery query;
+        query.after = after;
+        RecordPage page = store_->records().read_records(company_, query);
+        EXPECT_TRUE(page.records.empty()) << after;
+        EXPECT_FALSE(page.next_after.has_value()) << after;
+    }
+}
+
+TEST_F(SqliteRecordStoreTest, OversizedCompanyIdIsRejected) {
+    {
+        sqlite::Connection connection(path_.string());
+        connection.execute("INSERT INTO companies (id, name) VALUES (4194304, 'huge')");
+    }
+    try {
+        store_->records().upsert_records(4194304, RecordType::customers, {write("a", R"({"n":1})")});
+        FAIL() << "expected a StoreError";
+    } catch (const StoreError& error) {
+        EXPECT_EQ(error.kind(), StoreError::Kind::conflict);
+        EXPECT_NE(std::string(error.what()).find("4194303"), std::string::npos) << error.what();
+    }
+    EXPECT_THROW(store_->records().read_records(4194304, RecordQuery{}), StoreError);
+}
+
+// The shape column lets an update that sets exactly the stored fields skip the merge.
+class RecordShapeTest : public SqliteRecordStoreTest {
+protected:
+    // The stored data and whether its shape column matches its field names.
+    std::pair<std::string, bool> stored(const std::string& key) {
+        sqlite::Connection connection(path_.string());
+        auto select = connection.prepare("SELECT data, shape FROM data_records WHERE key = ?");
+        select.bind(1, std::string_view(key));
+        if (!select.step()) return {"", false};
+        std::string data = select.text_at(0);
+        auto shape = select.blob_at(1);
+        auto expected = sqlite::record_shape(boost::json::parse(data).as_object());
+        return {data, std::equal(shape.begin(), shape.end(), expected.begin(), expected.end())};
+    }
+    void upsert(const std::string& key, std::string_view json) {
+        store_->records().upsert_records(company_, RecordType::products, {write(key, json)});
+    }
+};
+
+TEST_F(RecordShapeTest, MergeKeepsOrderAndFields) {
+    upsert("p", R"({"a":1,"b":2,"c":3})");
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":1,"b":2,"c":3})"), true));
+    upsert("p", R"({"a":4,"b":5,"c":6})");  // same names, same order
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":4,"b":5,"c":6})"), true));
+    upsert("p", R"({"c":7,"b":8,"a":9})");  // every stored name, other order: the write's order
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"c":7,"b":8,"a":9})"), true));
+    upsert("p", R"({"a":10})");  // fewer names: the stored order stays
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"c":7,"b":8,"a":10})"), true));
+    upsert("p", R"({"a":9,"b":10,"c":7})");
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":9,"b":10,"c":7})"), true));
+    upsert("p", R"({"a":1,"b":2,"c":3,"d":4})");  // more names
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":1,"b":2,"c":3,"d":4})"), true));
+
+    RecordWrite removal = write("p", R"({"a":1,"b":2,"c":3})");
+    removal.remove = {"d"};
+    store_->records().upsert_records(company_, RecordType::products, {removal});
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":1,"b":2,"c":3})"), true));
+}
+
+TEST_F(RecordShapeTest, ShapeSeparatesNames) {
+    EXPECT_NE(sqlite::record_shape(boost::json::parse(R"({"ab":1,"c":2})").as_object()),
+              sqlite::record_shape(boost::json::parse(R"({"a":1,"bc":2})").as_object()));
+    EXPECT_NE(sqlite::record_shape(boost::json::parse(R"({"a":1,"b":2})").as_object()),
+              sqlite::record_shape(boost::json::parse(R"({"b":1,"a":2})").as_object()));
+    EXPECT_EQ(sqlite::record_shape(boost::json::parse(R"({"a":1,"b":2})").as_object()),
+              sqlite::record_shape(boost::json::parse(R"({"a":"x","b":[]})").as_object()));
+}
+
+TEST_F(RecordShapeTest, MissingShapeIsFilled) {
+    upsert("p", R"({"a":1,"b":2})");
+    {
+        sqlite::Connection connection(path_.string());
+        connection.execute(R"(UPDATE data_records SET shape = NULL, data = '{"a":1,"b":2,"extra":3}')");
+    }
+    upsert("p", R"({"a":5,"b":6})");
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":5,"b":6,"extra":3})"), true));
+}
+
+// The writer trusts the shape column: with equal shapes it stores the
+// write's text without reading the stored fields. This shows that the fast
+// path ran, and why a change to data outside openbar must clear the shape.
+TEST_F(RecordShapeTest, EqualShapeSkipsMerge) {
+    upsert("p", R"({"a":1,"b":2})");
+    {
+        sqlite::Connection connection(path_.string());
+        connection.execute(R"(UPDATE data_records SET data = '{"a":1,"b":2,"extra":3}')");
+    }
+    upsert("p", R"({"a":5,"b":6})");
+    EXPECT_EQ(stored("p").first, R"({"a":5,"b":6})");
+}
+
+TEST_F(RecordShapeTest, UnchangedRecordNotRewritten) {
+    upsert("p", R"({"a":1,"b":2})");
+    sqlite::Connection connection(path_.string());
+    // A trigger counts the rows that an UPDATE rewrites.
+    connection.execute(
+        "CREATE TABLE rewrites (n INTEGER); INSERT INTO rewrites VALUES (0);"
+        "CREATE TRIGGER count_rewrites AFTER UPDATE ON data_records BEGIN UPDATE rewrites SET n = n + 1; END;");
+    upsert("p", R"({"a":1,"b":2})");
+    upsert("p", R"({"b":2})");
+    upsert("p", R"({"a":3,"b":2})");
+    auto select = connection.prepare("SELECT n FROM rewrites");
+    ASSERT_TRUE(select.step());
+    EXPECT_EQ(select.int64_at(0), 1);
+}
+
+// A database written before migration 11 numbered records with one global seq.
+class RecordMigrationTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        path_ = std::filesystem::temp_directory_path() /
+                ("openbar-records-migration-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+        remove_files();
+    }
+    void TearDown() override { remove_files(); }
+    void remove_files() {
+        for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
+    }
+    // Builds a version-10 database and runs `fill` on it.
+    void make_old_database(const char* fill) {
+        sqlite::Connection connection(path_.string());
+        sqlite::apply_migrations(connection, 10);
+        connection.execute(fill);
+    }
+
+    std::filesystem::path path_;
+};
+
+TEST_F(RecordMigrationTest, OldSeqsBecomeCounters) {
+    make_old_database(R"sql(
+        INSERT INTO companies (id, name) VALUES (1, 'acme'), (2, 'other');
+        INSERT INTO data_records (seq, company_id, type, key, data) VALUES
+            (1, 1, 1, 'external_id:a', '{"n":"a"}'),
+            (2, 2, 1, 'external_id:a', '{"n":"other a"}'),
+            (3, 1, 2, 'p', '{"n":"product"}'),
+            (4, 1, 1, 'external_id:b', '{"n":"b"}'),
+            (7, 1, 1, 'external_id:c', '{"n":"c"}'),
+            (8, 1, 4, NULL, '{"n":"event"}');
+    )sql");
+    auto store = open_store("sqlite:" + path_.string());
+
+    // A cursor handed out before the migration (seq 4, after record b) still continues after b.
+    RecordQuery query;
+    query.after = 4;
+    RecordPage page = store->records().read_records(1, query);
+    EXPECT_EQ(page.records, std::vector<std::string>{R"({"n":"c"})"});
+
+    // Updates find migrated records by key; new records follow the largest old counter.
+    RecordWrite update;
+    update.key = "external_id:a";
+    update.set = boost::json::parse(R"({"m":1})").as_object();
+    RecordWrite fresh;
+    fresh.key = "external_id:d";
+    fresh.set = boost::json::parse(R"({"n":"d"})").as_object();
+    UpsertCounts counts = store->records().upsert_records(1, RecordType::customers, {update, fresh});
+    EXPECT_EQ(counts.updated, 1u);
+    EXPECT_EQ(counts.created, 1u);
+
+    query.after = 0;
+    query.limit = 2;
+    page = store->records().read_records(1, query);
+    EXPECT_EQ(page.records, (std::vector<std::string>{R"({"n":"a","m":1})", R"({"n":"b"})"}));
+    ASSERT_TRUE(page.next_after);
+    EXPECT_EQ(*page.next_after, 4);
+    query.after = *page.next_after;
+    page = store->records().read_records(1, query);
+    EXPECT_EQ(page.records, (std::vector<std::string>{R"({"n":"c"})", R"({"n":"d"})"}));
+    EXPECT_FALSE(page.next_after);
+
+    query.after = 0;
+    EXPECT_EQ(store->records().read_records(2, query).records, std::vector<std::string>{R"({"n":"other a"})"});
+    query.type = RecordType::events;
+    EXPECT_EQ(store->records().read_records(1, query).records, std::vector<std::string>{R"({"n":"event"})"});
+    store.reset();
+
+    sqlite::Connection connection(path_.string());
+    auto seqs = connection.prepare("SELECT seq FROM data_records WHERE company_id = 1 AND type = 1 ORDER BY seq");
+    std::vector<std::int64_t> found;
+    while (seqs.step()) found.push_back(seqs.int64_at(0));
+    std::int64_t base = std::int64_t{1} << 41 | std::int64_t{1} << 38;
+    EXPECT_EQ(found, (std::vector<std::int64_t>{base + 1, base + 4, base + 7, base + 8}));
+    auto index = connection.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'data_records_by_seq'");
+    ASSERT_TRUE(index.step());
+    EXPECT_EQ(index.int64_at(0), 0);
+}
+
+TEST_F(RecordMigrationTest, OversizedIdsStopMigration) {
+    make_old_database(R"sql(
+        INSERT INTO companies (id, name) VALUES (5000000, 'huge');
+        INSERT INTO data_records (seq, company_id, type, key, data) VALUES (1, 5000000, 1, 'external_id:a', '{}');
+    )sql");
+    try {
+        open_store("sqlite:" + path_.string());
+        FAIL() << "expected the migration to refuse";
+    } catch (const StoreError& error) {
+        EXPECT_NE(std::string(error.what()).find("migration 11 cannot run: record 1 (company 5000000"),
+                  std::string::npos)
+            << error.what();
+    }
+    // Nothing changed: the old table and its rows are still there.
+    sqlite::Connection connection(path_.string());
+    auto rows = connection.prepare("SELECT seq, company_id FROM data_records");
+    ASSERT_TRUE(rows.step());
+    EXPECT_EQ(rows.int64_at(0), 1);
+    EXPECT_EQ(rows.int64_at(1), 5000000);
+    auto version = connection.prepare("SELECT max(version) FROM schema_migrations");
+    ASSERT_TRUE(version.step());
+    EXPECT_EQ(version.int64_at(0), 10);
 }
 
 }  // namespace
