@@ -4,6 +4,7 @@
 #include <boost/json/value_stack.hpp>
 
 #include <cmath>
+#include <deque>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -72,15 +73,25 @@ public:
         return true;
     }
     bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& error) {
-        key_buffer_.append(s.data(), s.size());
-        if (!remember_key(std::move(key_buffer_))) {
+        std::string_view key;
+        if (key_buffer_.empty() && s.data() >= input_.data() && s.data() + s.size() <= input_.data() + input_.size()) {
+            // Read in one piece without escapes, so the body itself contains the key.
+            key = std::string_view(s.data(), s.size());
+        } else {
+            key_buffer_.append(s.data(), s.size());
+            key = owned_keys_.emplace_back(std::move(key_buffer_));
+            key_buffer_.clear();
+        }
+        if (!remember_key(key)) {
             fail(error, Violation::duplicate_key);
             return false;
         }
-        key_buffer_.clear();
         stack.push_key(s);
         return true;
     }
+
+    // The body being parsed: keys that lie inside it are not copied.
+    void set_input(std::string_view input) { input_ = input; }
 
     bool on_number_part(boost::json::string_view s, boost::system::error_code&) {
         number_buffer_.append(s.data(), s.size());
@@ -130,7 +141,7 @@ public:
 private:
     struct Frame {
         std::size_t first_key;
-        std::unordered_set<std::string> large_object_keys;
+        std::unordered_set<std::string_view> large_object_keys;
     };
 
     void fail(boost::system::error_code& error, Violation violation_kind) {
@@ -140,7 +151,7 @@ private:
     }
 
     // Returns false when the innermost open object already has this key.
-    bool remember_key(std::string key) {
+    bool remember_key(std::string_view key) {
         Frame& frame = frames_.back();
         std::size_t count = keys_.size() - frame.first_key;
         if (count < linear_key_check_limit) {
@@ -150,7 +161,7 @@ private:
                     return false;
                 }
             }
-            keys_.push_back(std::move(key));
+            keys_.push_back(key);
             return true;
         }
         if (frame.large_object_keys.empty()) {
@@ -164,7 +175,10 @@ private:
     }
 
     std::vector<Frame> frames_;
-    std::vector<std::string> keys_;  // keys of every open object, innermost last
+    // Keys of every open object, innermost last: views into the body or into owned_keys_.
+    std::vector<std::string_view> keys_;
+    std::deque<std::string> owned_keys_;  // keys that had escapes or arrived in parts
+    std::string_view input_;
     std::string key_buffer_;
     std::string number_buffer_;
 };
@@ -179,6 +193,7 @@ boost::json::value parse_json_body(std::string_view body, std::size_t max_depth,
     options.max_depth = max_depth;
     boost::json::basic_parser<StrictHandler> parser(options);
     parser.handler().stack.reset(std::move(storage));
+    parser.handler().set_input(body);
 
     boost::system::error_code error;
     std::size_t used = parser.write_some(false, body.data(), body.size(), error);

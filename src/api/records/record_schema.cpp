@@ -103,6 +103,8 @@ public:
     // when it allocates from the same storage as the writes.
     std::optional<RecordWrite> normalize(boost::json::object& record, std::size_t index,
                                          const std::string& field_prefix) {
+        if (only_sets_fields(record)) return normalize_in_place(record, index, field_prefix);
+
         // Constructed in place: boost::json's move assignment would keep the
         // default storage of a default-constructed `set` and copy every
         // value into it with malloc.
@@ -155,9 +157,52 @@ public:
     }
 
 private:
-    std::string text_of(const RecordWrite& write, std::string_view field) const {
+    // Whether every field of `record` is set to a value: no null or "" that
+    // removes a field, no FIELD.add and no magento__items to expand.
+    bool only_sets_fields(const boost::json::object& record) const {
+        for (const auto& [key, value] : record) {
+            std::string_view name = key;
+            if (value.is_null() || (value.is_string() && value.get_string().empty())) return false;
+            if (name.ends_with(list_addition_suffix)) return false;
+            if (type_ == RecordType::sales && name == magento_items_field) return false;
+        }
+        return true;
+    }
+
+    // Normalizes the values of a record that only sets fields where they
+    // are, keeping the field order, and moves the record into the write.
+    // This gives the same write as the general path without copying a field.
+    std::optional<RecordWrite> normalize_in_place(boost::json::object& record, std::size_t index,
+                                                  const std::string& field_prefix) {
+        std::size_t errors_before = errors_.size();
+        for (auto& [key, value] : record) {
+            std::string_view name = key;
+            auto kind = field_kind(type_, name);
+            if (!kind || (*kind == FieldKind::text && value.is_string())) continue;
+            boost::json::value normalized(storage_);
+            if (auto reason = normalize_value(*kind, value, normalized)) {
+                add_error(index, field_prefix + std::string(name), *reason);
+                continue;
+            }
+            value = std::move(normalized);
+        }
+        if (errors_.size() != errors_before) return std::nullopt;
+        RecordWrite write{.key = {}, .group = {}, .set = std::move(record), .remove = {}, .list_additions = {}};
+        if (!assign_identity(write, index, field_prefix)) return std::nullopt;
+        return write;
+    }
+
+    static std::string_view text_of(const RecordWrite& write, std::string_view field) {
         const auto* value = write.set.if_contains(field);
-        return value && value->is_string() ? std::string(value->get_string()) : std::string();
+        return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+    }
+
+    // Returns `prefix` followed by `text`, in one allocation.
+    static std::string joined(std::string_view prefix, std::string_view text) {
+        std::string result;
+        result.reserve(prefix.size() + text.size());
+        result.append(prefix).append(text);
+        return result;
     }
 
     bool require_one_of(const RecordWrite& write, std::size_t index, const std::string& field_prefix,
@@ -185,18 +230,18 @@ private:
                 // customer first sent with only an email and later with an
                 // external_id and the same email is stored as two records.
                 if (auto id = text_of(write, "external_id"); !id.empty()) {
-                    write.key = "external_id:" + id;
+                    write.key = joined("external_id:", id);
                 } else if (auto email = text_of(write, "email"); !email.empty()) {
-                    write.key = "email:" + util::to_lower_ascii(email);
+                    write.key = joined("email:", util::to_lower_ascii(email));
                 } else {
-                    write.key = "phone_number:" + text_of(write, "phone_number");
+                    write.key = joined("phone_number:", text_of(write, "phone_number"));
                 }
                 return true;
             }
             case RecordType::products:
             case RecordType::shops:
                 if (!require_one_of(write, index, field_prefix, {"external_id"})) return false;
-                write.key = text_of(write, "external_id");
+                write.key = std::string(text_of(write, "external_id"));
                 return true;
             case RecordType::sales: {
                 bool valid = require_one_of(write, index, field_prefix, {"sale_external_id"});
@@ -206,9 +251,9 @@ private:
                         valid;
                 valid = require_one_of(write, index, field_prefix, {"external_id", "product_id"}) && valid;
                 if (!valid) return false;
-                write.group = text_of(write, "sale_external_id");
-                std::string line = text_of(write, "external_id");
-                if (line.empty()) line = "product_id:" + text_of(write, "product_id");
+                write.group = std::string(text_of(write, "sale_external_id"));
+                std::string line(text_of(write, "external_id"));
+                if (line.empty()) line = joined("product_id:", text_of(write, "product_id"));
                 write.key = write.group + sale_key_separator + line;
                 return true;
             }

@@ -56,12 +56,10 @@ constexpr const char* update_sql = "UPDATE data_records SET shape = ?, data = ? 
 // out of the cache cost a pread each.
 constexpr const char* writer_cache_pragma = "PRAGMA cache_size=-32768";
 
-// WAL pages after which the writer's commit copies the WAL into the
-// database file (SQLite's default is 1,000). Uploads rewrite the same index
-// and table pages in transaction after transaction, and one checkpoint
-// copies each page once however often it changed, so a longer interval
-// writes less. The WAL file grows to about this many 4 KiB pages.
-constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=10000";
+// The writer never copies the WAL into the database file itself: its commits
+// would stall for the copy of thousands of pages. The checkpointer thread
+// does it (see checkpoint_frames in the header).
+constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=0";
 
 // Rolling back to an upload's savepoint needs the pages it changed as they
 // were before it. SQLite keeps them in a statement journal, which spills to
@@ -431,6 +429,61 @@ SqliteRecordStore::~SqliteRecordStore() {
     }
     queue_changed_.notify_one();
     if (writer_.joinable()) writer_.join();
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        checkpoint_stopping_ = true;
+    }
+    checkpoint_requested_changed_.notify_one();
+    if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+int SqliteRecordStore::on_wal_commit(void* self, sqlite3* db, const char* schema, int frames) {
+    auto* store = static_cast<SqliteRecordStore*>(self);
+    auto threshold = static_cast<int>(store->checkpoint_frames_.load());
+    if (frames >= threshold) {
+        {
+            std::lock_guard lock(store->checkpoint_mutex_);
+            store->checkpoint_requested_ = true;
+        }
+        store->checkpoint_requested_changed_.notify_one();
+    }
+    if (static_cast<std::int64_t>(frames) >= std::int64_t{threshold} * checkpoint_backstop_factor) {
+        // The checkpointer fell far behind, so the writer helps, as SQLite's own
+        // automatic checkpoint would, to keep the WAL file bounded.
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    return SQLITE_OK;
+}
+
+void SqliteRecordStore::run_checkpointer() {
+    std::unique_ptr<Connection> connection;
+    for (;;) {
+        {
+            std::unique_lock lock(checkpoint_mutex_);
+            checkpoint_requested_changed_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_requested_; });
+            if (checkpoint_stopping_) return;
+            checkpoint_requested_ = false;
+        }
+        try {
+            if (!connection) connection = std::make_unique<Connection>(pool_.path());
+            // A PASSIVE checkpoint does not wait for the writer, which keeps
+            // appending meanwhile. The WAL starts over from its beginning only
+            // after a checkpoint copied every frame, so this repeats while
+            // the copy catches up with the appends.
+            for (int round = 0; round < max_checkpoint_rounds; ++round) {
+                int wal_frames = 0, copied = 0;
+                int rc = sqlite3_wal_checkpoint_v2(connection->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                                   &wal_frames, &copied);
+                if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                    spdlog::warn("WAL checkpoint of the record store failed: {}", sqlite3_errmsg(connection->handle()));
+                    break;
+                }
+                if (rc == SQLITE_BUSY || copied >= wal_frames) break;
+            }
+        } catch (const std::exception& error) {
+            spdlog::warn("the WAL checkpointer cannot open the database: {}", error.what());
+        }
+    }
 }
 
 UpsertCounts SqliteRecordStore::upsert_records(std::int64_t company_id, RecordType type,
@@ -460,7 +513,10 @@ void SqliteRecordStore::upsert_records_async(std::int64_t company_id, RecordType
 
     {
         std::lock_guard lock(queue_mutex_);
-        if (!writer_.joinable()) writer_ = std::thread([this] { run_writer(); });
+        if (!writer_.joinable()) {
+            writer_ = std::thread([this] { run_writer(); });
+            checkpointer_ = std::thread([this] { run_checkpointer(); });
+        }
         queue_.push_back(std::move(job));
     }
     queue_changed_.notify_one();
@@ -497,6 +553,7 @@ void SqliteRecordStore::run_writer() {
                 connection->execute(writer_cache_pragma);
                 connection->execute(writer_checkpoint_pragma);
                 connection->execute(writer_temp_store_pragma);
+                sqlite3_wal_hook(connection->handle(), &SqliteRecordStore::on_wal_commit, this);
             }
         } catch (...) {
             spdlog::error("the record writer cannot open the database; failing {} uploads", group.size());

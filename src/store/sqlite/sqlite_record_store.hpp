@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -17,10 +18,10 @@ namespace openbar::store::sqlite {
 // shape column. A write that sets exactly the stored fields in the same order
 // changes every value and nothing else, so the merged record is the write's
 // own text. Equal shapes let the writer skip parsing and merging the stored record. The digest is SipHash-2-4-128 with
-// a fixed key. Its key is public, so an uploader could search for two lists
-// of names with the same digest, but a collision only makes an upload replace
-// its own record's fields in place of merging them, which any upload of the
-// same company can already do with explicit values and nulls.
+// a fixed key. The key is public, so an uploader could search for two lists
+// of names with the same digest. A collision only makes an upload replace its
+// own record's fields instead of merging them, which any upload of the same
+// company can already do with explicit values and nulls.
 using RecordShape = std::array<std::uint8_t, 16>;
 RecordShape record_shape(const boost::json::object& record);
 
@@ -76,11 +77,21 @@ public:
     void upsert_records_async(std::int64_t company_id, RecordType type,
                               std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) override;
     void set_max_group_records(std::size_t records) override { max_group_records_ = records; }
+    // Sets the WAL size in pages at which the checkpointer copies the WAL into the database file.
+    void set_checkpoint_frames(std::size_t frames) { checkpoint_frames_ = std::max<std::size_t>(frames, 1); }
     void wait_for_writes() override;
     RecordPage read_records(std::int64_t company_id, const RecordQuery& query) override;
 
 private:
     void run_writer();
+    void run_checkpointer();
+    // sqlite3_wal_hook callback, run by the writer after each commit.
+    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int frames);
+
+    // Past this many times checkpoint_frames_, the writer checkpoints too.
+    static constexpr int checkpoint_backstop_factor = 8;
+    // Checkpoints in a row that the checkpointer runs to catch up with the writer.
+    static constexpr int max_checkpoint_rounds = 16;
 
     ConnectionPool& pool_;
 
@@ -91,6 +102,18 @@ private:
     std::thread writer_;  // started by the first write
     // Bounds one transaction's WAL growth and its callers' wait.
     std::atomic<std::size_t> max_group_records_ = 50'000;
+
+    // The checkpointer thread copies the WAL into the database file once the
+    // writer's commits have made it this many pages long (SQLite's automatic
+    // checkpoint uses 1,000). Uploads rewrite the same index pages in commit
+    // after commit, and a checkpoint copies each page once however often it
+    // changed, so a longer interval writes less.
+    std::atomic<std::size_t> checkpoint_frames_ = 10'000;
+    std::mutex checkpoint_mutex_;
+    std::condition_variable checkpoint_requested_changed_;
+    bool checkpoint_requested_ = false;
+    bool checkpoint_stopping_ = false;
+    std::thread checkpointer_;  // started with the writer
 };
 
 }  // namespace openbar::store::sqlite

@@ -51,6 +51,19 @@ TEST(JsonBody, RejectsDuplicateKeyLongerThanOneChunk) {
     EXPECT_EQ(error_code_of("{\"" + key + "\":1,\"" + key + "\":2}"), "duplicate_key");
 }
 
+TEST(JsonBody, RejectsDuplicateKeyWithEscapes) {
+    // An escaped key is compared by its decoded text, against plain and escaped keys alike.
+    EXPECT_EQ(error_code_of(R"({"ab": 1, "\u0061b": 2})"), "duplicate_key");
+    EXPECT_EQ(error_code_of(R"({"\u0061b": 1, "ab": 2})"), "duplicate_key");
+    EXPECT_EQ(error_code_of(R"({"a\nb": 1, "a\u000ab": 2})"), "duplicate_key");
+    EXPECT_EQ(error_code_of(R"({"a\nb": 1, "a\tb": 2, "anb": 3})"), "accepted");
+    // Forty keys "k" + the last digit of i + i, the digit escaped: "k00" to "k939".
+    std::string body = "{";
+    for (int i = 0; i < 40; ++i) body += "\"k\\u00" + std::to_string(30 + i % 10) + std::to_string(i) + "\":0,";
+    EXPECT_EQ(error_code_of(body + "\"k55\":1}"), "duplicate_key");
+    EXPECT_EQ(error_code_of(body + "\"k05\":1}"), "accepted");
+}
+
 TEST(JsonBody, KeepsSixtyFourBitIntegersExact) {
     auto value = parse_json_body("[9223372036854775807, -9223372036854775808, 18446744073709551615]", 64);
     EXPECT_EQ(value.as_array()[0].as_int64(), 9223372036854775807LL);

@@ -260,5 +260,28 @@ TEST_F(RecordWriterTest, SyncUpsertRethrowsError) {
     EXPECT_EQ(stored_keys(), (std::vector<std::string>{"k"}));
 }
 
+// The writer leaves checkpoints to the checkpointer thread. Below eight
+// times the threshold the writer never copies the WAL itself, so the
+// database file grows only if the checkpointer ran.
+TEST_F(RecordWriterTest, CheckpointerCopiesTheWal) {
+    auto initial_size = std::filesystem::file_size(path_);
+    SqliteRecordStore store(*pool_);
+    store.set_checkpoint_frames(60);
+    for (int b = 0; b < 30; ++b) {
+        std::vector<std::string> keys;
+        for (int i = 0; i < 100; ++i) keys.push_back("c" + std::to_string(b) + "-" + std::to_string(i));
+        store.upsert_records(company_, RecordType::customers, *batch(std::move(keys)));
+    }
+    auto wal_size = std::filesystem::file_size(path_.string() + "-wal");
+    EXPECT_LT(wal_size, 4128u * 8 * 60) << "the WAL reached the writer's backstop, so the test shows nothing";
+
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::filesystem::file_size(path_) < initial_size + 100'000 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GE(std::filesystem::file_size(path_), initial_size + 100'000);
+    EXPECT_EQ(stored_keys().size(), 3000u);
+}
+
 }  // namespace
 }  // namespace openbar::store::sqlite
