@@ -4,10 +4,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <sodium.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <map>
 #include <set>
@@ -456,6 +460,11 @@ int SqliteRecordStore::on_wal_commit(void* self, sqlite3* db, const char* schema
 }
 
 void SqliteRecordStore::run_checkpointer() {
+    // Copying the WAL is not urgent until the backstop, so the checkpointer
+    // yields the CPU to the writer and the network threads when they need it.
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), checkpointer_nice) != 0) {
+        spdlog::debug("could not lower the WAL checkpointer's priority: {}", std::strerror(errno));
+    }
     std::unique_ptr<Connection> connection;
     for (;;) {
         {

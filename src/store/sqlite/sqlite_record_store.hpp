@@ -90,6 +90,8 @@ private:
 
     // Past this many times checkpoint_frames_, the writer checkpoints too.
     static constexpr int checkpoint_backstop_factor = 8;
+    // The checkpointer thread's nice value: it runs when a core is free.
+    static constexpr int checkpointer_nice = 10;
     // Checkpoints in a row that the checkpointer runs to catch up with the writer.
     static constexpr int max_checkpoint_rounds = 16;
 
