@@ -202,6 +202,44 @@ TEST_F(SqliteRecordStoreTest, OversizedCompanyIdIsRejected) {
     EXPECT_THROW(store_->records().read_records(4194304, RecordQuery{}), StoreError);
 }
 
+// New records are inserted 32 to a statement. Keys already stored and keys
+// repeated inside the upload must still merge in upload order.
+TEST_F(SqliteRecordStoreTest, ChunkedInsertsMergeInOrder) {
+    store_->records().upsert_records(company_, RecordType::products,
+                                     {write("k5", R"({"old":1})"), write("k40", R"({"old":2})")});
+    std::vector<RecordWrite> upload;
+    for (int i = 0; i < 70; ++i) {
+        std::string key = i == 10 ? "k3" : i == 50 ? "k45" : "k" + std::to_string(i);
+        std::string json = "{\"n\":" + std::to_string(i) + (i == 10 || i == 50 ? ",\"dup\":1}" : "}");
+        upload.push_back(write(key, json));
+    }
+    UpsertCounts counts = store_->records().upsert_records(company_, RecordType::products, upload);
+    EXPECT_EQ(counts.created, 66u);
+    EXPECT_EQ(counts.updated, 4u);
+
+    std::vector<std::string> expected = {R"({"old":1,"n":5})", R"({"old":2,"n":40})"};
+    for (int i = 0; i < 70; ++i) {
+        if (i == 5 || i == 40 || i == 10 || i == 50) continue;
+        if (i == 3) expected.push_back(R"({"n":10,"dup":1})");
+        else if (i == 45) expected.push_back(R"({"n":50,"dup":1})");
+        else expected.push_back("{\"n\":" + std::to_string(i) + "}");
+    }
+    EXPECT_EQ(read_all(company_, RecordType::products), expected);
+
+    // Pages of 7 still cover every record once, seq gaps left by repeated keys included.
+    RecordQuery query;
+    query.type = RecordType::products;
+    query.limit = 7;
+    std::vector<std::string> paged;
+    for (int pages = 0; pages < 20; ++pages) {
+        RecordPage page = store_->records().read_records(company_, query);
+        paged.insert(paged.end(), page.records.begin(), page.records.end());
+        if (!page.next_after) break;
+        query.after = *page.next_after;
+    }
+    EXPECT_EQ(paged, expected);
+}
+
 // The shape column lets an update that sets exactly the stored fields skip the merge.
 class RecordShapeTest : public SqliteRecordStoreTest {
 protected:
