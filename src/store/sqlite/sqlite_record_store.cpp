@@ -71,6 +71,12 @@ constexpr const char* last_seq_sql = "SELECT seq FROM data_records WHERE seq < ?
 constexpr const char* select_sql =
     "SELECT seq, shape, data FROM data_records WHERE company_id = ? AND type = ? AND key = ?";
 constexpr const char* update_sql = "UPDATE data_records SET shape = ?, data = ? WHERE seq = ?";
+// The update of a record of the write's shape in one statement. A record that
+// is missing, of another shape or already equal is left alone, and the
+// caller then looks at it with select_sql.
+constexpr const char* update_same_shape_sql =
+    "UPDATE data_records SET shape = ?1, data = ?2 "
+    "WHERE company_id = ?3 AND type = ?4 AND key = ?5 AND shape = ?1 AND data IS NOT ?2";
 
 // The writer connection's page cache in KiB (SQLite's default is 2 MiB).
 // Inserts into the key index touch pages all over it, and pages that fell
@@ -325,6 +331,20 @@ private:
 
     // Merges `write` into its stored record; returns false when there is none.
     bool update_existing(const RecordWrite& write, const PreparedRecord* prepared) {
+        if (prepared && only_sets(write)) {
+            connection_.prepare(update_same_shape_sql)
+                .bind_borrowed(1, prepared->shape)
+                .bind_borrowed(2, prepared->text)
+                .bind(3, company_id_)
+                .bind(4, type_)
+                .bind_borrowed(5, *write.key)
+                .run();
+            if (connection_.changes() == 1) {
+                ++counts.updated;
+                last_was_update_ = true;
+                return true;
+            }
+        }
         auto select = connection_.prepare(select_sql);
         select.bind(1, company_id_).bind(2, type_).bind_borrowed(3, *write.key);
         if (!select.step()) return false;
