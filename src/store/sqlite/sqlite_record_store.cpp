@@ -2,7 +2,6 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <sodium.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <set>
 
 #include "store/store.hpp"
+#include "util/json_text.hpp"
 
 namespace openbar::store::sqlite {
 namespace {
@@ -292,7 +292,7 @@ public:
             .bind(3, type_)
             .bind(4, *write.key)
             .bind(5, record_shape(record))
-            .bind(6, boost::json::serialize(record))
+            .bind(6, util::to_json(record))
             .run();
         if (connection_.changes() != 1) {
             throw StoreError(StoreError::Kind::unavailable, "a grouped record that was not found blocked an insert");
@@ -407,7 +407,7 @@ private:
     }
 
     void update(std::int64_t seq, const boost::json::object& record) {
-        std::string text = boost::json::serialize(record);
+        std::string text = util::to_json(record);
         RecordShape shape = record_shape(record);
         connection_.prepare(update_sql).bind_borrowed(1, shape).bind_borrowed(2, text).bind(3, seq).run();
     }
@@ -480,10 +480,10 @@ RecordShape record_shape(const boost::json::object& record) {
 }
 
 PreparedRecord prepare_record(const RecordWrite& write) {
-    if (write.list_additions.empty()) return {boost::json::serialize(write.set), record_shape(write.set)};
+    if (write.list_additions.empty()) return {util::to_json(write.set), record_shape(write.set)};
     boost::json::object record;
     apply_write(record, write);
-    return {boost::json::serialize(record), record_shape(record)};
+    return {util::to_json(record), record_shape(record)};
 }
 
 void write_group(Connection& connection, std::span<UpsertJob> jobs) {
