@@ -53,10 +53,16 @@ constexpr std::array<std::uint8_t, 256> base64_values = [] {
 // character instead of using libsodium's constant-time decoder, which took
 // more than half the time of parsing a Basic header with a token. The time
 // to decode a client's own credentials reveals nothing useful to an observer.
-bool decode_base64(std::string_view encoded, std::string& decoded) {
+// The size of the bytes that `encoded` (canonical padded base64) decodes to.
+std::size_t decoded_base64_size(std::string_view encoded) {
+    std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with('=') ? 1 : 0;
+    return encoded.size() / 4 * 3 - padding;
+}
+
+// Writes decoded_base64_size(encoded) bytes to `decoded`.
+bool decode_base64(std::string_view encoded, char* decoded) {
     if (encoded.empty() || encoded.size() % 4 != 0) return false;
     std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with('=') ? 1 : 0;
-    decoded.resize(encoded.size() / 4 * 3 - padding);
 
     std::size_t out = 0;
     for (std::size_t i = 0; i < encoded.size(); i += 4) {
@@ -87,6 +93,11 @@ bool decode_base64(std::string_view encoded, std::string& decoded) {
     return true;
 }
 
+// Whether every byte is printable ASCII, space included (0x20 to 0x7E).
+bool is_printable_ascii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+}
+
 ParsedAuthorization parse_basic(std::string_view encoded) {
     if (encoded.empty()) {
         return MalformedAuthorization{"Basic credentials are empty"};
@@ -95,19 +106,38 @@ ParsedAuthorization parse_basic(std::string_view encoded) {
         return MalformedAuthorization{"Basic credentials are not padded base64"};
     }
 
-    std::string decoded;
-    if (!decode_base64(encoded, decoded)) {
-        sodium_memzero(decoded.data(), decoded.size());
+    // Credentials of ordinary size are decoded on the stack, and wiped
+    // wherever this function returns.
+    std::array<char, 512> stack_buffer;
+    std::string heap_buffer;
+    std::size_t size = decoded_base64_size(encoded);
+    char* buffer = stack_buffer.data();
+    if (size > stack_buffer.size()) {
+        heap_buffer.resize(size);
+        buffer = heap_buffer.data();
+    }
+    struct Wiper {
+        char* bytes;
+        std::size_t size;
+        ~Wiper() { sodium_memzero(bytes, size); }
+    } wiper{buffer, size};
+
+    if (!decode_base64(encoded, buffer)) {
         return MalformedAuthorization{"Basic credentials are not valid base64"};
     }
-
+    std::string_view decoded(buffer, size);
     std::size_t colon = decoded.find(':');
-    if (colon == std::string::npos) {
+    if (colon == std::string_view::npos) {
         return MalformedAuthorization{"Basic credentials have no colon between user-id and password"};
     }
-    BasicCredentials credentials{decode_utf8_or_latin1(std::string_view(decoded).substr(0, colon)),
-                                 decode_utf8_or_latin1(std::string_view(decoded).substr(colon + 1))};
-    sodium_memzero(decoded.data(), decoded.size());
+    std::string_view user_id = decoded.substr(0, colon);
+    std::string_view password = decoded.substr(colon + 1);
+    if (is_printable_ascii(user_id) && is_printable_ascii(password)) {
+        // Printable ASCII is valid UTF-8 without control characters, so it is used as it is.
+        if (user_id.empty()) return MalformedAuthorization{"Basic credentials have an empty user-id"};
+        return BasicCredentials{std::string(user_id), std::string(password)};
+    }
+    BasicCredentials credentials{decode_utf8_or_latin1(user_id), decode_utf8_or_latin1(password)};
 
     if (credentials.user_id.empty()) {
         return MalformedAuthorization{"Basic credentials have an empty user-id"};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace openbar::auth {
@@ -48,6 +50,35 @@ TEST(AuthorizationHeader, WellFormedBasic) {
         EXPECT_EQ(std::get<BasicCredentials>(parsed).user_id, test.expected_user) << test.header;
         EXPECT_EQ(std::get<BasicCredentials>(parsed).password, test.expected_password) << test.header;
     }
+}
+
+// Basic payloads built from raw bytes, around the printable-ASCII shortcut.
+TEST(AuthorizationHeader, BasicByteBoundaries) {
+    auto basic = [](std::string_view credentials) {
+        static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        std::string encoded = "Basic ";
+        for (std::size_t i = 0; i < credentials.size(); i += 3) {
+            std::uint32_t group = 0;
+            std::size_t count = std::min<std::size_t>(3, credentials.size() - i);
+            for (std::size_t j = 0; j < 3; ++j) {
+                group = group << 8 | (j < count ? static_cast<unsigned char>(credentials[i + j]) : 0u);
+            }
+            for (std::size_t j = 0; j < 4; ++j) encoded += j <= count ? alphabet[(group >> (18 - 6 * j)) & 63] : '=';
+        }
+        return parse_authorization(encoded);
+    };
+    auto password_of = [](const ParsedAuthorization& parsed) {
+        return std::holds_alternative<BasicCredentials>(parsed) ? std::get<BasicCredentials>(parsed).password
+                                                                : std::string("<malformed>");
+    };
+    EXPECT_EQ(password_of(basic("u: ~")), " ~");
+    EXPECT_EQ(password_of(basic(std::string("u:a\x7f"))), "<malformed>");
+    EXPECT_EQ(password_of(basic(std::string("u:a\x1f"))), "<malformed>");
+    EXPECT_EQ(password_of(basic(std::string("u:\xc2\x85"))), "<malformed>");  // U+0085, a C1 control
+    EXPECT_EQ(password_of(basic(std::string("u:\xe9"))), "\xc3\xa9");       // Latin-1 e acute
+    EXPECT_EQ(password_of(basic(":x")), "<malformed>");                     // empty user-id
+    std::string long_password(600, 'p');                                    // larger than the stack buffer
+    EXPECT_EQ(password_of(basic("u:" + long_password)), long_password);
 }
 
 TEST(AuthorizationHeader, MalformedInputs) {
