@@ -110,8 +110,10 @@ bool apply_write(boost::json::object& record, const RecordWrite& write, bool gro
             changed = true;
         }
     }
+    // object::erase moves the last field into the gap, so removals use
+    // stable_erase to keep the field order that the README describes.
     for (const std::string& name : write.remove) {
-        if (selected(name) && record.erase(name) > 0) changed = true;
+        if (selected(name) && record.stable_erase(name) > 0) changed = true;
     }
     if (group_fields_only) return changed;
 

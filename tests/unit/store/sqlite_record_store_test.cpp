@@ -273,6 +273,32 @@ TEST_F(RecordShapeTest, EqualShapeSkipsMerge) {
     EXPECT_EQ(stored("p").first, R"({"a":5,"b":6})");
 }
 
+TEST_F(RecordShapeTest, RemovalKeepsFieldOrder) {
+    upsert("p", R"({"external_id":"p","a":1,"b":2,"c":3})");
+    RecordWrite removal = write("p", R"({"b":5})");
+    removal.remove = {"a"};
+    store_->records().upsert_records(company_, RecordType::products, {removal});
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"external_id":"p","b":5,"c":3})"), true));
+}
+
+TEST_F(SqliteRecordStoreTest, SaleFieldRemovalKeepsLineOrder) {
+    auto line = [](std::string member, std::string_view json) {
+        RecordWrite record = write("S\x1f" + member, json);
+        record.group = "S";
+        return record;
+    };
+    store_->records().upsert_records(company_, RecordType::sales,
+                                     {line("1", R"({"sale_state":"NEW","q":1,"sale_total":100})"),
+                                      line("2", R"({"sale_state":"NEW","q":2,"sale_total":100})")});
+    // Line 2 removes sale_state; line 1 gets the removal when the batch ends.
+    // Line 2 was stored with line 1's sale fields first, a new line's order.
+    RecordWrite change = line("2", R"({"q":2})");
+    change.remove = {"sale_state"};
+    store_->records().upsert_records(company_, RecordType::sales, {change});
+    EXPECT_EQ(read_all(company_, RecordType::sales),
+              (std::vector<std::string>{R"({"q":1,"sale_total":100})", R"({"sale_total":100,"q":2})"}));
+}
+
 TEST_F(RecordShapeTest, UnchangedRecordNotRewritten) {
     upsert("p", R"({"a":1,"b":2})");
     sqlite::Connection connection(path_.string());
