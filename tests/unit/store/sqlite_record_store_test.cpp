@@ -187,6 +187,22 @@ TEST_F(SqliteRecordStoreTest, CursorPastTheEndIsAnEmptyPage) {
     }
 }
 
+TEST_F(SqliteRecordStoreTest, MisnumberedRowStaysInItsCompany) {
+    store_->records().upsert_records(company_, RecordType::customers, {write("a", R"({"n":"mine"})")});
+    store_->records().upsert_records(other_company_, RecordType::customers, {write("b", R"({"n":"other"})")});
+    {
+        // A binary from before migration 11 numbers a new row with the largest seq plus one,
+        // which lies in the range of the other company's customers.
+        sqlite::Connection connection(path_.string());
+        connection.prepare("INSERT INTO data_records (seq, company_id, type, key, data) "
+                           "SELECT max(seq) + 1, ?, 1, 'external_id:c', '{\"n\":\"secret\"}' FROM data_records")
+            .bind(1, company_)
+            .run();
+    }
+    EXPECT_EQ(read_all(other_company_, RecordType::customers), std::vector<std::string>{R"({"n":"other"})"});
+    EXPECT_EQ(read_all(other_company_, RecordType::customers, {{"n", "secret"}}), std::vector<std::string>{});
+}
+
 TEST_F(SqliteRecordStoreTest, OversizedCompanyIdIsRejected) {
     {
         sqlite::Connection connection(path_.string());
