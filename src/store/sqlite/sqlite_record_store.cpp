@@ -82,8 +82,10 @@ const std::array<std::string, max_record_filters + 1>& page_queries() {
             // anyway. They keep a row whose seq lies in another company's
             // range out of that company's pages: a binary built before
             // migration 11 numbers new rows with the largest seq plus one.
+            // The unary + stops SQLite from using data_records_by_key for
+            // them, which would read all the company's records and sort them.
             std::string sql =
-                "SELECT seq, data FROM data_records WHERE seq > ?1 AND seq < ?2 AND company_id = ?4 AND type = ?5";
+                "SELECT seq, data FROM data_records WHERE seq > ?1 AND seq < ?2 AND +company_id = ?4 AND +type = ?5";
             for (std::size_t i = 0; i < count; ++i) {
                 std::string path = '?' + std::to_string(6 + 2 * i);
                 std::string value = '?' + std::to_string(7 + 2 * i);
@@ -373,6 +375,8 @@ void deliver(UpsertJob& job, UpsertResult result) {
 }
 
 }  // namespace
+
+const std::string& page_query(std::size_t filter_count) { return page_queries().at(filter_count); }
 
 RecordShape record_shape(const boost::json::object& record) {
     // Each name with its length in front, so that no two lists of names hash the same bytes.

@@ -203,6 +203,23 @@ TEST_F(SqliteRecordStoreTest, MisnumberedRowStaysInItsCompany) {
     EXPECT_EQ(read_all(other_company_, RecordType::customers, {{"n", "secret"}}), std::vector<std::string>{});
 }
 
+TEST_F(SqliteRecordStoreTest, PageQueryReadsSeqRange) {
+    // Connection::prepare caches statements by the SQL's address, so every text lives until the end.
+    std::vector<std::string> explains;
+    explains.reserve(max_record_filters + 1);
+    for (std::size_t filters = 0; filters <= max_record_filters; ++filters) {
+        explains.push_back("EXPLAIN QUERY PLAN " + sqlite::page_query(filters));
+    }
+    sqlite::Connection connection(path_.string());
+    for (const std::string& explain : explains) {
+        auto plan = connection.prepare(explain.c_str());
+        std::string details;
+        while (plan.step()) details += plan.text_at(3) + "\n";
+        EXPECT_NE(details.find("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"), std::string::npos) << details;
+        EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << details;
+    }
+}
+
 TEST_F(SqliteRecordStoreTest, OversizedCompanyIdIsRejected) {
     {
         sqlite::Connection connection(path_.string());
