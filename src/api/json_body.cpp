@@ -48,11 +48,13 @@ public:
     }
 
     bool on_object_begin(boost::system::error_code&) {
-        frames_.push_back(Frame{keys_.size(), {}});
+        frames_.push_back(Frame{keys_.size(), owned_keys_.size(), {}});
         return true;
     }
     bool on_object_end(std::size_t n, boost::system::error_code&) {
         keys_.resize(frames_.back().first_key);
+        // Copies made since the object began are its keys, because nested objects dropped theirs.
+        owned_keys_.resize(frames_.back().first_owned_key);
         frames_.pop_back();
         stack.push_object(n);
         return true;
@@ -141,6 +143,7 @@ public:
 private:
     struct Frame {
         std::size_t first_key;
+        std::size_t first_owned_key;  // owned_keys_.size() when the object began
         std::unordered_set<std::string_view> large_object_keys;
     };
 
@@ -177,7 +180,7 @@ private:
     std::vector<Frame> frames_;
     // Keys of every open object, innermost last: views into the body or into owned_keys_.
     std::vector<std::string_view> keys_;
-    std::deque<std::string> owned_keys_;  // keys that had escapes or arrived in parts
+    std::deque<std::string> owned_keys_;  // keys of open objects that had escapes or arrived in parts
     std::string_view input_;
     std::string key_buffer_;
     std::string number_buffer_;

@@ -359,7 +359,7 @@ std::vector<RecordWrite> normalize_records(RecordType type, boost::json::array& 
                 continue;
             }
             boost::json::object line(*record, storage);
-            line.erase(magento_items_field);
+            line.stable_erase(magento_items_field);  // erase() would move the last field into its place
             for (const auto& [name, value] : *item) line[name] = value;
             if (auto write = normalizer.normalize(line, index, prefix)) writes.push_back(std::move(*write));
         }

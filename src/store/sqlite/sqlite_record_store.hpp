@@ -33,6 +33,9 @@ struct PreparedRecord {
 };
 PreparedRecord prepare_record(const RecordWrite& write);
 
+// The SQL of a page read with `filter_count` field filters (at most max_record_filters).
+const std::string& page_query(std::size_t filter_count);
+
 // One caller's batch waiting for the writer thread.
 struct UpsertJob {
     std::int64_t company_id = 0;

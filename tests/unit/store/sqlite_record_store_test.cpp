@@ -187,6 +187,39 @@ TEST_F(SqliteRecordStoreTest, CursorPastTheEndIsAnEmptyPage) {
     }
 }
 
+TEST_F(SqliteRecordStoreTest, MisnumberedRowStaysInItsCompany) {
+    store_->records().upsert_records(company_, RecordType::customers, {write("a", R"({"n":"mine"})")});
+    store_->records().upsert_records(other_company_, RecordType::customers, {write("b", R"({"n":"other"})")});
+    {
+        // A binary from before migration 11 numbers a new row with the largest seq plus one,
+        // which lies in the range of the other company's customers.
+        sqlite::Connection connection(path_.string());
+        connection.prepare("INSERT INTO data_records (seq, company_id, type, key, data) "
+                           "SELECT max(seq) + 1, ?, 1, 'external_id:c', '{\"n\":\"secret\"}' FROM data_records")
+            .bind(1, company_)
+            .run();
+    }
+    EXPECT_EQ(read_all(other_company_, RecordType::customers), std::vector<std::string>{R"({"n":"other"})"});
+    EXPECT_EQ(read_all(other_company_, RecordType::customers, {{"n", "secret"}}), std::vector<std::string>{});
+}
+
+TEST_F(SqliteRecordStoreTest, PageQueryReadsSeqRange) {
+    // Connection::prepare caches statements by the SQL's address, so every text lives until the end.
+    std::vector<std::string> explains;
+    explains.reserve(max_record_filters + 1);
+    for (std::size_t filters = 0; filters <= max_record_filters; ++filters) {
+        explains.push_back("EXPLAIN QUERY PLAN " + sqlite::page_query(filters));
+    }
+    sqlite::Connection connection(path_.string());
+    for (const std::string& explain : explains) {
+        auto plan = connection.prepare(explain.c_str());
+        std::string details;
+        while (plan.step()) details += plan.text_at(3) + "\n";
+        EXPECT_NE(details.find("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"), std::string::npos) << details;
+        EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << details;
+    }
+}
+
 TEST_F(SqliteRecordStoreTest, OversizedCompanyIdIsRejected) {
     {
         sqlite::Connection connection(path_.string());
@@ -309,6 +342,32 @@ TEST_F(RecordShapeTest, EqualShapeSkipsMerge) {
     }
     upsert("p", R"({"a":5,"b":6})");
     EXPECT_EQ(stored("p").first, R"({"a":5,"b":6})");
+}
+
+TEST_F(RecordShapeTest, RemovalKeepsFieldOrder) {
+    upsert("p", R"({"external_id":"p","a":1,"b":2,"c":3})");
+    RecordWrite removal = write("p", R"({"b":5})");
+    removal.remove = {"a"};
+    store_->records().upsert_records(company_, RecordType::products, {removal});
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"external_id":"p","b":5,"c":3})"), true));
+}
+
+TEST_F(SqliteRecordStoreTest, SaleFieldRemovalKeepsLineOrder) {
+    auto line = [](std::string member, std::string_view json) {
+        RecordWrite record = write("S\x1f" + member, json);
+        record.group = "S";
+        return record;
+    };
+    store_->records().upsert_records(company_, RecordType::sales,
+                                     {line("1", R"({"sale_state":"NEW","q":1,"sale_total":100})"),
+                                      line("2", R"({"sale_state":"NEW","q":2,"sale_total":100})")});
+    // Line 2 removes sale_state; line 1 gets the removal when the batch ends.
+    // Line 2 was stored with line 1's sale fields first, a new line's order.
+    RecordWrite change = line("2", R"({"q":2})");
+    change.remove = {"sale_state"};
+    store_->records().upsert_records(company_, RecordType::sales, {change});
+    EXPECT_EQ(read_all(company_, RecordType::sales),
+              (std::vector<std::string>{R"({"q":1,"sale_total":100})", R"({"sale_total":100,"q":2})"}));
 }
 
 TEST_F(RecordShapeTest, UnchangedRecordNotRewritten) {

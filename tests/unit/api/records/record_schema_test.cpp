@@ -100,6 +100,19 @@ TEST(RecordSchema, MagentoItemsExpand) {
     EXPECT_FALSE(writes[0].set.contains("magento__items"));
 }
 
+TEST(RecordSchema, MagentoLineKeepsRowOrder) {
+    // A line has the row's fields in the order sent, without magento__items, then the item's.
+    FieldErrors errors;
+    auto writes = normalize(RecordType::sales, R"([{"sale_external_id": "S", "magento__items": [{"external_id": "1", "q": 1}],
+        "sale_date": "2024-05-01T12:00:00Z", "sale_email": "a@x.fi"}])",
+                            errors);
+    ASSERT_TRUE(errors.empty());
+    ASSERT_EQ(writes.size(), 1u);
+    EXPECT_EQ(boost::json::serialize(writes[0].set),
+              R"({"sale_external_id":"S","sale_date":"2024-05-01T12:00:00Z","sale_email":"a@x.fi",)"
+              R"("external_id":"1","q":1})");
+}
+
 TEST(RecordSchema, MagentoItemErrorsNameTheItem) {
     FieldErrors errors;
     normalize(RecordType::sales, R"([{"sale_external_id": "100", "sale_date": "2024-05-01", "sale_email": "a@x.fi",
