@@ -118,6 +118,7 @@ void serve(const GlobalOptions& options, config::ServerConfig config, const std:
     auth::Authenticator authenticator(cached_store, tokens, hasher, hash_pool, totp, password_settings);
 
     context.store->records().set_max_group_records(config.upload_group_max_records);
+    context.store->records().set_wal_checkpoint_pages(config.wal_checkpoint_pages);
 
     http::Router router;
     api::Services services{config, cached_store, tokens,    authenticator, hasher, hash_pool,
@@ -308,6 +309,12 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
                               "Maximum records that the upload writer commits in one transaction when several "
                               "uploads wait (a larger single upload commits alone)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
+        ->capture_default_str();
+
+    serve_command->add_option("--wal-checkpoint-pages", config.wal_checkpoint_pages,
+                              "WAL pages (4 KiB) after which a background thread copies the SQLite WAL into the "
+                              "database file; uploads also copy it at eight times this size")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
         ->capture_default_str();
 
     serve_command->callback([&options, arguments] {

@@ -120,6 +120,10 @@ public:
     // several batches wait; a batch larger than that still commits alone.
     virtual void set_max_group_records(std::size_t records) = 0;
 
+    // Sets the WAL size in pages after which the store copies its WAL into
+    // the database file in the background. A store without a WAL ignores it.
+    virtual void set_wal_checkpoint_pages(std::size_t pages) = 0;
+
     // Blocks until every batch queued before this call has been committed
     // or rolled back and its `done` has run.
     virtual void wait_for_writes() = 0;

@@ -8,6 +8,7 @@ graceful stop finishes every upload it has accepted.
 
 import http.client
 import json
+import os
 import signal
 import socket
 import sqlite3
@@ -151,6 +152,30 @@ class UploadGroupCommitTest(harness.TokenUserTestCase):
             thread.join(timeout=60)
         self.assertEqual([reply.status for reply in replies], [200, 200, 200])
         self.assertEqual(self.stored_ids(), sorted(f"g{n}-{i}" for n in range(3) for i in range(3)))
+
+    def test_wal_checkpoint_pages_flag(self):
+        for value in ("0", "pages"):
+            result = self.openbar.cli("serve", "--listen", "127.0.0.1:0", "--wal-checkpoint-pages", value,
+                                      check=False)
+            self.assertNotEqual(result.returncode, 0, value)
+            self.assertIn("--wal-checkpoint-pages", result.stderr)
+
+        # The same uploads reach the database file only with a threshold below their WAL size.
+        # The 24 uploads write far fewer than 8 x 10,000 pages, so with the default the writer
+        # never copies, and the pages stay in the WAL.
+        sizes = {}
+        for flag in ([], ["--wal-checkpoint-pages", "20"]):
+            self.assertEqual(self.openbar.stop(), 0)
+            start_size = os.path.getsize(self.database_path())
+            self.openbar.start(*flag)
+            for n in range(24):
+                self.assertEqual(self.upload(customers(f"w{len(flag)}-{n}-", 200)).status, 200)
+            deadline = time.monotonic() + 10
+            while os.path.getsize(self.database_path()) < start_size + 200_000 and time.monotonic() < deadline and flag:
+                time.sleep(0.05)
+            sizes[bool(flag)] = os.path.getsize(self.database_path()) - start_size
+        self.assertLess(sizes[False], 200_000, sizes)
+        self.assertGreaterEqual(sizes[True], 200_000, sizes)
 
 
 if __name__ == "__main__":

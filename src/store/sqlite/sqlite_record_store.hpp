@@ -80,8 +80,7 @@ public:
     void upsert_records_async(std::int64_t company_id, RecordType type,
                               std::shared_ptr<const std::vector<RecordWrite>> records, UpsertDone done) override;
     void set_max_group_records(std::size_t records) override { max_group_records_ = records; }
-    // Sets the WAL size in pages at which the checkpointer copies the WAL into the database file.
-    void set_checkpoint_frames(std::size_t frames) { checkpoint_frames_ = std::max<std::size_t>(frames, 1); }
+    void set_wal_checkpoint_pages(std::size_t pages) override { checkpoint_frames_ = std::max<std::size_t>(pages, 1); }
     void wait_for_writes() override;
     RecordPage read_records(std::int64_t company_id, const RecordQuery& query) override;
 

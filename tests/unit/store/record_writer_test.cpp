@@ -266,7 +266,7 @@ TEST_F(RecordWriterTest, SyncUpsertRethrowsError) {
 TEST_F(RecordWriterTest, CheckpointerCopiesTheWal) {
     auto initial_size = std::filesystem::file_size(path_);
     SqliteRecordStore store(*pool_);
-    store.set_checkpoint_frames(60);
+    store.set_wal_checkpoint_pages(60);
     for (int b = 0; b < 30; ++b) {
         std::vector<std::string> keys;
         for (int i = 0; i < 100; ++i) keys.push_back("c" + std::to_string(b) + "-" + std::to_string(i));
