@@ -382,7 +382,9 @@ private:
                         .bind(3, seq)
                         .run();
                 }
-            } else if (changed) {
+            } else if (changed || !std::ranges::equal(shape, record_shape(record))) {
+                // An unchanged record is rewritten only to give it the shape it lacks
+                // (rows stored before migration 11 have none), so later updates take the fast path.
                 update(seq, record);
             }
         }

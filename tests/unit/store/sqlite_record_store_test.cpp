@@ -321,6 +321,16 @@ TEST_F(RecordShapeTest, ShapeSeparatesNames) {
               sqlite::record_shape(boost::json::parse(R"({"a":"x","b":[]})").as_object()));
 }
 
+TEST_F(RecordShapeTest, UnchangedUploadFillsMissingShape) {
+    upsert("p", R"({"a":1,"b":2})");
+    {
+        sqlite::Connection connection(path_.string());
+        connection.execute("UPDATE data_records SET shape = NULL");
+    }
+    upsert("p", R"({"a":1})");  // changes nothing
+    EXPECT_EQ(stored("p"), std::make_pair(std::string(R"({"a":1,"b":2})"), true));
+}
+
 TEST_F(RecordShapeTest, MissingShapeIsFilled) {
     upsert("p", R"({"a":1,"b":2})");
     {
