@@ -361,13 +361,7 @@ private:
         std::span<const std::uint8_t> shape = select.blob_view_at(1);
         if (prepared && only_sets(write) && std::ranges::equal(shape, prepared->shape)) {
             // The merge would replace every value and keep the order, which gives the prepared text.
-            if (select.text_view_at(2) != prepared->text) {
-                connection_.prepare(update_sql)
-                    .bind_borrowed(1, prepared->shape)
-                    .bind_borrowed(2, prepared->text)
-                    .bind(3, seq)
-                    .run();
-            }
+            store_prepared(seq, select.text_view_at(2), *prepared);
         } else {
             boost::json::object record = parse_record(select.text_view_at(2), &arena_);
             bool changed = apply_write(record, write);
@@ -375,13 +369,7 @@ private:
                 // The write set every stored field, so the record is the write
                 // with the fields in the write's order. Storing that order
                 // lets the next write of the same fields take the branch above.
-                if (select.text_view_at(2) != prepared->text) {
-                    connection_.prepare(update_sql)
-                        .bind_borrowed(1, prepared->shape)
-                        .bind_borrowed(2, prepared->text)
-                        .bind(3, seq)
-                        .run();
-                }
+                store_prepared(seq, select.text_view_at(2), *prepared);
             } else if (changed || !std::ranges::equal(shape, record_shape(record))) {
                 // An unchanged record is rewritten only to give it the shape it lacks
                 // (rows stored before migration 11 have none), so later updates take the fast path.
@@ -391,6 +379,16 @@ private:
         ++counts.updated;
         last_was_update_ = true;
         return true;
+    }
+
+    // Stores the prepared record as record `seq` unless its stored text is already the same.
+    void store_prepared(std::int64_t seq, std::string_view stored_text, const PreparedRecord& prepared) {
+        if (stored_text == prepared.text) return;
+        connection_.prepare(update_sql)
+            .bind_borrowed(1, prepared.shape)
+            .bind_borrowed(2, prepared.text)
+            .bind(3, seq)
+            .run();
     }
 
     struct Member {

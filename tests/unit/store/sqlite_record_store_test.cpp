@@ -242,7 +242,9 @@ TEST_F(SqliteRecordStoreTest, ChunkedInsertsMergeInOrder) {
                                      {write("k5", R"({"old":1})"), write("k40", R"({"old":2})")});
     std::vector<RecordWrite> upload;
     for (int i = 0; i < 70; ++i) {
-        std::string key = i == 10 ? "k3" : i == 50 ? "k45" : "k" + std::to_string(i);
+        std::string key = "k" + std::to_string(i);
+        if (i == 10) key = "k3";
+        if (i == 50) key = "k45";
         std::string json = "{\"n\":" + std::to_string(i) + (i == 10 || i == 50 ? ",\"dup\":1}" : "}");
         upload.push_back(write(key, json));
     }
