@@ -201,6 +201,22 @@ void apply_migrations(Connection& connection, std::int64_t last_version) {
         " description TEXT NOT NULL,"
         " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
 
+    // A database that a newer openbar migrated has tables this version does
+    // not know how to keep consistent, so this version does not touch it.
+    std::int64_t newest_known = std::end(migrations)[-1].version;
+    std::int64_t newest_applied = 0;
+    {
+        // Scoped, because a statement left open would lock the table for the migrations.
+        auto newest = connection.prepare("SELECT max(version) FROM schema_migrations");
+        if (newest.step() && !newest.is_null(0)) newest_applied = newest.int64_at(0);
+    }
+    if (newest_applied > newest_known) {
+        throw StoreError(StoreError::Kind::unavailable,
+                         "the database was migrated by a newer openbar (schema version " +
+                             std::to_string(newest_applied) + ", this version knows up to " +
+                             std::to_string(newest_known) + "); run that version or a newer one");
+    }
+
     for (const Migration& migration : migrations) {
         if (migration.version > last_version) break;
         WriteTransaction transaction(connection);

@@ -135,6 +135,20 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
     EXPECT_EQ(statement.int64_at(1), 1);
 }
 
+TEST_F(SqliteStoreTest, NewerSchemaIsRejected) {
+    store_.reset();
+    {
+        sqlite::Connection connection(path_.string());
+        connection.execute("INSERT INTO schema_migrations (version, description) VALUES (1000, 'from the future')");
+    }
+    try {
+        sqlite::SqliteStore store(path_.string());
+        FAIL() << "expected the newer schema to be rejected";
+    } catch (const StoreError& error) {
+        EXPECT_NE(std::string(error.what()).find("schema version 1000"), std::string::npos) << error.what();
+    }
+}
+
 // Every credential write announces itself through the counter file, which a
 // second store on the same database (another process, in production) reads.
 TEST_F(SqliteStoreTest, CredentialWritesBumpGeneration) {
