@@ -85,7 +85,7 @@ constexpr const char* writer_cache_pragma = "PRAGMA cache_size=-32768";
 
 // The writer never copies the WAL into the database file itself: its commits
 // would stall for the copy of thousands of pages. The checkpointer thread
-// does it (see checkpoint_frames in the header).
+// does it (see checkpoint_frames_ in the header).
 constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=0";
 
 // Rolling back to an upload's savepoint needs the pages it changed as they

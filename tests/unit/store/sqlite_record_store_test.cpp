@@ -27,7 +27,14 @@ protected:
     }
     void TearDown() override {
         store_.reset();
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+        for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
+    }
+
+    // Returns a line of sale "S", keyed as the schema keys sales lines.
+    static RecordWrite sale_line(const std::string& member, std::string_view set_json) {
+        RecordWrite record = write("S\x1f" + member, set_json);
+        record.group = "S";
+        return record;
     }
 
     static RecordWrite write(std::string key, std::string_view set_json) {
@@ -131,16 +138,11 @@ TEST_F(SqliteRecordStoreTest, AppendsWithoutKey) {
 }
 
 TEST_F(SqliteRecordStoreTest, GroupFieldsReachEveryMember) {
-    auto line = [](std::string member, std::string_view json) {
-        RecordWrite record = write("S\x1f" + member, json);
-        record.group = "S";
-        return record;
-    };
     store_->records().upsert_records(company_, RecordType::sales,
-                                     {line("1", R"({"sale_total":100,"sale_state":"NEW","q":1})"),
-                                      line("2", R"({"sale_total":100,"sale_state":"NEW","q":2})")});
+                                     {sale_line("1", R"({"sale_total":100,"sale_state":"NEW","q":1})"),
+                                      sale_line("2", R"({"sale_total":100,"sale_state":"NEW","q":2})")});
     // A new line joins with the stored sale fields; a changed sale field reaches the old lines.
-    RecordWrite third = line("3", R"({"sale_total":300,"q":3})");
+    RecordWrite third = sale_line("3", R"({"sale_total":300,"q":3})");
     third.remove = {"sale_state"};
     store_->records().upsert_records(company_, RecordType::sales, {third});
     EXPECT_EQ(read_all(company_, RecordType::sales),
@@ -365,17 +367,12 @@ TEST_F(RecordShapeTest, RemovalKeepsFieldOrder) {
 }
 
 TEST_F(SqliteRecordStoreTest, SaleFieldRemovalKeepsLineOrder) {
-    auto line = [](std::string member, std::string_view json) {
-        RecordWrite record = write("S\x1f" + member, json);
-        record.group = "S";
-        return record;
-    };
     store_->records().upsert_records(company_, RecordType::sales,
-                                     {line("1", R"({"sale_state":"NEW","q":1,"sale_total":100})"),
-                                      line("2", R"({"sale_state":"NEW","q":2,"sale_total":100})")});
+                                     {sale_line("1", R"({"sale_state":"NEW","q":1,"sale_total":100})"),
+                                      sale_line("2", R"({"sale_state":"NEW","q":2,"sale_total":100})")});
     // Line 2 removes sale_state; line 1 gets the removal when the batch ends.
     // Line 2 was stored with line 1's sale fields first, a new line's order.
-    RecordWrite change = line("2", R"({"q":2})");
+    RecordWrite change = sale_line("2", R"({"q":2})");
     change.remove = {"sale_state"};
     store_->records().upsert_records(company_, RecordType::sales, {change});
     EXPECT_EQ(read_all(company_, RecordType::sales),
