@@ -1,6 +1,8 @@
 #include "api/records/record_schema.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <map>
 #include <span>
 #include <unordered_map>
@@ -308,8 +310,26 @@ void share_sale_fields(std::vector<RecordWrite>& writes) {
 }  // namespace
 
 std::optional<FieldKind> field_kind(RecordType type, std::string_view field) {
-    for (const KnownField& known : known_fields(type)) {
-        if (known.name == field) return known.kind;
+    // Every field of every uploaded record is looked up here, so the known
+    // fields are grouped by name length: a lookup compares the few names of
+    // the field's own length instead of scanning the whole list.
+    constexpr std::size_t longest = 32;
+    // Indexed by the RecordType's value, which runs from 1 to 5.
+    constexpr std::size_t type_slots = static_cast<std::size_t>(RecordType::shops) + 1;
+    using ByLength = std::array<std::vector<KnownField>, longest + 1>;
+    static const std::array<ByLength, type_slots> tables = [] {
+        std::array<ByLength, type_slots> built{};
+        for (std::size_t t = 1; t < type_slots; ++t) {
+            for (const KnownField& known : known_fields(static_cast<RecordType>(t))) {
+                built[t].at(known.name.size()).push_back(known);
+            }
+        }
+        return built;
+    }();
+    auto t = static_cast<std::size_t>(type);
+    if (t >= type_slots || field.size() > longest) return std::nullopt;
+    for (const KnownField& known : tables[t][field.size()]) {
+        if (std::memcmp(known.name.data(), field.data(), field.size()) == 0) return known.kind;
     }
     return std::nullopt;
 }

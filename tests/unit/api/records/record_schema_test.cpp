@@ -15,6 +15,26 @@ std::vector<store::RecordWrite> normalize(RecordType type, std::string_view json
     return normalize_records(type, records.as_array(), errors);
 }
 
+// Lookups go through a table grouped by name length. Other names of the
+// same length must not match, nor other types' fields or very long names.
+TEST(RecordSchema, FieldKindsByType) {
+    EXPECT_EQ(field_kind(RecordType::customers, "date_joined"), FieldKind::timestamp);
+    EXPECT_EQ(field_kind(RecordType::customers, "external_id"), FieldKind::identifier);
+    EXPECT_EQ(field_kind(RecordType::customers, "can_email"), FieldKind::boolean);
+    EXPECT_EQ(field_kind(RecordType::customers, "last_name"), FieldKind::text);
+    EXPECT_EQ(field_kind(RecordType::customers, "last_namf"), std::nullopt);
+    EXPECT_EQ(field_kind(RecordType::customers, "price"), std::nullopt);
+    EXPECT_EQ(field_kind(RecordType::customers, ""), std::nullopt);
+    EXPECT_EQ(field_kind(RecordType::customers, std::string(200, 'a')), std::nullopt);
+    EXPECT_EQ(field_kind(RecordType::products, "price"), FieldKind::money);
+    EXPECT_EQ(field_kind(RecordType::sales, "sale_payment_method"), FieldKind::text);
+    EXPECT_EQ(field_kind(RecordType::sales, "quantity"), FieldKind::number);
+    EXPECT_EQ(field_kind(RecordType::events, "date"), FieldKind::timestamp);
+    EXPECT_EQ(field_kind(RecordType::shops, "name"), FieldKind::text);
+    EXPECT_EQ(field_kind(RecordType::shops, "date"), std::nullopt);
+    EXPECT_EQ(field_kind(static_cast<RecordType>(9), "date"), std::nullopt);
+}
+
 TEST(RecordSchema, CustomerIdentityOrder) {
     FieldErrors errors;
     auto writes = normalize(RecordType::customers,
