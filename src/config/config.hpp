@@ -91,7 +91,7 @@ struct ServerConfig {
     // Uploads: WAL pages (4 KiB each) after which the checkpointer thread
     // copies the WAL into the database file. The writer copies too at eight
     // times this size, which bounds the WAL file.
-    std::size_t wal_checkpoint_pages = 10000;
+    std::size_t wal_checkpoint_pages = 5000;
 };
 
 }  // namespace openbar::config

@@ -484,10 +484,18 @@ RecordShape record_shape(const boost::json::object& record) {
         names.append(size_bytes, sizeof size_bytes);
         names.append(name);
     }
-    RecordShape shape;
-    crypto_shorthash_siphashx24(shape.data(), reinterpret_cast<const unsigned char*>(names.data()), names.size(),
-                                shape_hash_key.data());
-    return shape;
+    // The records of one upload mostly share their names, so each thread
+    // keeps its last digest and hashes only when the names change.
+    thread_local std::string last_names;
+    thread_local RecordShape last_shape{};
+    thread_local bool hashed = false;
+    if (!hashed || names != last_names) {
+        crypto_shorthash_siphashx24(last_shape.data(), reinterpret_cast<const unsigned char*>(names.data()),
+                                    names.size(), shape_hash_key.data());
+        last_names.assign(names);
+        hashed = true;
+    }
+    return last_shape;
 }
 
 PreparedRecord prepare_record(const RecordWrite& write) {

@@ -112,7 +112,7 @@ private:
     // checkpoint uses 1,000). Uploads rewrite the same index pages in commit
     // after commit, and a checkpoint copies each page once however often it
     // changed, so a longer interval writes less.
-    std::atomic<std::size_t> checkpoint_frames_ = 10'000;
+    std::atomic<std::size_t> checkpoint_frames_ = 5'000;
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_requested_changed_;
     bool checkpoint_requested_ = false;

@@ -4,8 +4,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <sqlite3.h>
 
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 #include "store/sqlite/connection_pool.hpp"
@@ -325,6 +327,21 @@ TEST_F(RecordShapeTest, ShapeSeparatesNames) {
               sqlite::record_shape(boost::json::parse(R"({"a":"x","b":[]})").as_object()));
 }
 
+// Each thread reuses its last digest while the names stay the same; the
+// digest must still be the one of the names it is given.
+TEST_F(RecordShapeTest, ReusedShapeFollowsNames) {
+    auto shape_of = [](const char* json) { return sqlite::record_shape(boost::json::parse(json).as_object()); };
+    sqlite::RecordShape ab = shape_of(R"({"a":1,"b":2})");
+    sqlite::RecordShape empty = shape_of("{}");
+    sqlite::RecordShape ba = shape_of(R"({"b":1,"a":2})");
+    EXPECT_NE(ab, empty);
+    EXPECT_NE(ab, ba);
+    EXPECT_EQ(shape_of(R"({"a":3,"b":4})"), ab);
+    EXPECT_EQ(shape_of("{}"), empty);
+    std::thread([&] { EXPECT_EQ(shape_of("{}"), empty); }).join();
+    std::thread([&] { EXPECT_EQ(shape_of(R"({"b":1,"a":2})"), ba); }).join();
+}
+
 TEST_F(RecordShapeTest, UnchangedUploadFillsMissingShape) {
     upsert("p", R"({"a":1,"b":2})");
     {
@@ -394,6 +411,14 @@ TEST_F(RecordShapeTest, UnchangedRecordNotRewritten) {
     EXPECT_EQ(select.int64_at(0), 1);
 }
 
+// The columns of the index that finds records by key, in order.
+std::vector<std::string> key_index_columns(sqlite::Connection& connection) {
+    auto columns = connection.prepare("SELECT name FROM pragma_index_info('data_records_by_key') ORDER BY seqno");
+    std::vector<std::string> names;
+    while (columns.step()) names.push_back(columns.text_at(0));
+    return names;
+}
+
 // A database written before migration 11 numbered records with one global seq.
 class RecordMigrationTest : public ::testing::Test {
 protected:
@@ -406,6 +431,12 @@ protected:
     void TearDown() override { remove_files(); }
     void remove_files() {
         for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
+    }
+    static RecordWrite keyed(std::string key, std::string_view set_json) {
+        RecordWrite record;
+        record.key = std::move(key);
+        record.set = boost::json::parse(set_json).as_object();
+        return record;
     }
     // Builds a version-10 database and runs `fill` on it.
     void make_old_database(const char* fill) {
@@ -437,13 +468,8 @@ TEST_F(RecordMigrationTest, OldSeqsBecomeCounters) {
     EXPECT_EQ(page.records, std::vector<std::string>{R"({"n":"c"})"});
 
     // Updates find migrated records by key; new records follow the largest old counter.
-    RecordWrite update;
-    update.key = "external_id:a";
-    update.set = boost::json::parse(R"({"m":1})").as_object();
-    RecordWrite fresh;
-    fresh.key = "external_id:d";
-    fresh.set = boost::json::parse(R"({"n":"d"})").as_object();
-    UpsertCounts counts = store->records().upsert_records(1, RecordType::customers, {update, fresh});
+    UpsertCounts counts = store->records().upsert_records(
+        1, RecordType::customers, {keyed("external_id:a", R"({"m":1})"), keyed("external_id:d", R"({"n":"d"})")});
     EXPECT_EQ(counts.updated, 1u);
     EXPECT_EQ(counts.created, 1u);
 
@@ -473,6 +499,36 @@ TEST_F(RecordMigrationTest, OldSeqsBecomeCounters) {
     auto index = connection.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'data_records_by_seq'");
     ASSERT_TRUE(index.step());
     EXPECT_EQ(index.int64_at(0), 0);
+    EXPECT_EQ(key_index_columns(connection), (std::vector<std::string>{"key", "company_id", "type"}));
+}
+
+// A database created before openbar used 8 KiB pages keeps its 4 KiB pages:
+// SQLite cannot change the page size of a WAL database in place.
+TEST_F(RecordMigrationTest, OldPageSizeIsKept) {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE older (a)", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(handle);
+    make_old_database(R"sql(
+        INSERT INTO companies (id, name) VALUES (1, 'acme');
+        INSERT INTO data_records (seq, company_id, type, key, data) VALUES (1, 1, 1, 'external_id:a', '{"n":"a"}');
+    )sql");
+    auto store = open_store("sqlite:" + path_.string());
+    UpsertCounts counts = store->records().upsert_records(
+        1, RecordType::customers, {keyed("external_id:a", R"({"m":1})"), keyed("external_id:b", R"({"n":"b"})")});
+    EXPECT_EQ(counts.updated, 1u);
+    EXPECT_EQ(counts.created, 1u);
+    EXPECT_EQ(store->records().read_records(1, RecordQuery{}).records,
+              (std::vector<std::string>{R"({"n":"a","m":1})", R"({"n":"b"})"}));
+    store.reset();
+
+    sqlite::Connection connection(path_.string());
+    auto page_size = connection.prepare("PRAGMA page_size");
+    ASSERT_TRUE(page_size.step());
+    EXPECT_EQ(page_size.int64_at(0), 4096);
+    EXPECT_EQ(key_index_columns(connection), (std::vector<std::string>{"key", "company_id", "type"}));
 }
 
 TEST_F(RecordMigrationTest, OversizedIdsStopMigration) {

@@ -135,6 +135,13 @@ TEST_F(SqliteStoreTest, MigrationsAreRecordedOnce) {
     EXPECT_EQ(statement.int64_at(1), 1);
 }
 
+TEST_F(SqliteStoreTest, NewDatabaseHasLargePages) {
+    sqlite::Connection connection(path_.string());
+    auto page_size = connection.prepare("PRAGMA page_size");
+    ASSERT_TRUE(page_size.step());
+    EXPECT_EQ(page_size.int64_at(0), 8192);
+}
+
 TEST_F(SqliteStoreTest, NewerSchemaIsRejected) {
     store_.reset();
     {
