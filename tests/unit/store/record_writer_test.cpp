@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
 #include "store/sqlite/sqlite_record_store.hpp"
 #include "store/store.hpp"
+#include "temp_database.hpp"
 
 namespace openbar::store::sqlite {
 namespace {
@@ -22,9 +22,7 @@ namespace {
 class RecordWriterTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        path_ = std::filesystem::temp_directory_path() /
-                ("openbar-writer-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+        path_ = test_support::temp_database_path("openbar-writer");
         remove_files();
         pool_ = std::make_unique<ConnectionPool>(path_.string());
         auto connection = pool_->lease();
@@ -35,9 +33,7 @@ protected:
         pool_.reset();
         remove_files();
     }
-    void remove_files() {
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
-    }
+    void remove_files() { test_support::remove_database_files(path_); }
 
     static std::shared_ptr<const std::vector<RecordWrite>> batch(std::vector<std::string> keys) {
         auto writes = std::make_shared<std::vector<RecordWrite>>();

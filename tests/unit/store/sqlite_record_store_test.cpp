@@ -8,10 +8,10 @@
 
 #include <filesystem>
 #include <thread>
-#include <unistd.h>
 
 #include "store/sqlite/connection_pool.hpp"
 #include "store/store.hpp"
+#include "temp_database.hpp"
 
 namespace openbar::store {
 namespace {
@@ -19,17 +19,15 @@ namespace {
 class SqliteRecordStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        path_ = std::filesystem::temp_directory_path() /
-                ("openbar-records-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
-        std::filesystem::remove(path_);
+        path_ = test_support::temp_database_path("openbar-records");
+        test_support::remove_database_files(path_);
         store_ = open_store("sqlite:" + path_.string());
         company_ = store_->create_company("acme").id;
         other_company_ = store_->create_company("other").id;
     }
     void TearDown() override {
         store_.reset();
-        for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
+        test_support::remove_database_files(path_);
     }
 
     // Returns a line of sale "S", keyed as the schema keys sales lines.
@@ -423,15 +421,11 @@ std::vector<std::string> key_index_columns(sqlite::Connection& connection) {
 class RecordMigrationTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        path_ = std::filesystem::temp_directory_path() /
-                ("openbar-records-migration-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+        path_ = test_support::temp_database_path("openbar-records-migration");
         remove_files();
     }
     void TearDown() override { remove_files(); }
-    void remove_files() {
-        for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
-    }
+    void remove_files() { test_support::remove_database_files(path_); }
     static RecordWrite keyed(std::string key, std::string_view set_json) {
         RecordWrite record;
         record.key = std::move(key);

@@ -1,13 +1,13 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "auth/access_token_service.hpp"
+#include "temp_database.hpp"
 
 namespace openbar::store {
 namespace {
@@ -15,9 +15,7 @@ namespace {
 class SqliteStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        path_ = std::filesystem::temp_directory_path() /
-                ("openbar-store-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+        path_ = test_support::temp_database_path("openbar-store-test");
         remove_files();
         store_ = std::make_unique<sqlite::SqliteStore>(path_.string());
     }
@@ -25,9 +23,7 @@ protected:
         store_.reset();
         remove_files();
     }
-    void remove_files() {
-        for (const char* suffix : {"", "-wal", "-shm", "-generation"}) std::filesystem::remove(path_.string() + suffix);
-    }
+    void remove_files() { test_support::remove_database_files(path_); }
 
     std::filesystem::path path_;
     std::unique_ptr<sqlite::SqliteStore> store_;

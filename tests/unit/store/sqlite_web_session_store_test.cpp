@@ -1,11 +1,11 @@
 #include "store/sqlite/sqlite_web_session_store.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "temp_database.hpp"
 
 namespace openbar::store {
 namespace {
@@ -13,9 +13,7 @@ namespace {
 class WebSessionStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        path_ = std::filesystem::temp_directory_path() /
-                ("openbar-web-session-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+        path_ = test_support::temp_database_path("openbar-web-session-test");
         remove_files();
         store_ = std::make_unique<sqlite::SqliteStore>(path_.string());
         company_ = store_->create_company("acme");
@@ -25,9 +23,7 @@ protected:
         store_.reset();
         remove_files();
     }
-    void remove_files() {
-        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
-    }
+    void remove_files() { test_support::remove_database_files(path_); }
 
     NewWebSession new_session(std::int64_t now, bool pending = false) const {
         return NewWebSession{user_.id, company_.id, 7, pending, now};
