@@ -94,6 +94,9 @@ constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=0";
 // upload of 500 records changes about 150 pages.
 constexpr const char* writer_temp_store_pragma = "PRAGMA temp_store=MEMORY";
 // Grouped keys are GROUP + '\x1f' + MEMBER, so a group's rows are the key range [GROUP\x1f, GROUP\x20).
+// NOTE: the key leads data_records_by_key, so SQLite reads that key range
+// for every company and type and filters on them: other companies' sales
+// with the same sale id are read too.
 constexpr const char* select_group_sql =
     "SELECT seq, key, data FROM data_records WHERE company_id = ? AND type = ? AND key >= ? AND key < ?";
 
