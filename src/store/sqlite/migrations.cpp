@@ -194,9 +194,13 @@ constexpr Migration migrations[] = {
     // meets all have its company and type. With those first, each comparison
     // stepped over two equal integers before it reached the key. Now it
     // compares the keys and stops at their first differing byte.
-    {12, "record keys first in the key index", R"sql(
+    // A sale's lines are read as a key range, which in that index would
+    // include the lines of the same sale id in every other company, so sales
+    // (type 3) get an index of their own by company and key.
+    {12, "record keys first in the key index; sales lines by company", R"sql(
         DROP INDEX data_records_by_key;
         CREATE UNIQUE INDEX data_records_by_key ON data_records (key, company_id, type);
+        CREATE INDEX data_records_sale_lines ON data_records (company_id, key) WHERE type = 3;
     )sql"},
 };
 

@@ -14,6 +14,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "store/store.hpp"
 #include "util/json_text.hpp"
@@ -94,11 +95,13 @@ constexpr const char* writer_checkpoint_pragma = "PRAGMA wal_autocheckpoint=0";
 // upload of 500 records changes about 150 pages.
 constexpr const char* writer_temp_store_pragma = "PRAGMA temp_store=MEMORY";
 // Grouped keys are GROUP + '\x1f' + MEMBER, so a group's rows are the key range [GROUP\x1f, GROUP\x20).
-// NOTE: the key leads data_records_by_key, so SQLite reads that key range
-// for every company and type and filters on them: other companies' sales
-// with the same sale id are read too.
+// Only sales lines are grouped. The type is written out so that SQLite can
+// use data_records_sale_lines, the partial index of sales by company and
+// key (migration 12). data_records_by_key would read the range in every company.
+constexpr RecordType grouped_type = RecordType::sales;
+static_assert(static_cast<int>(grouped_type) == 3, "select_group_sql and migration 12 spell out type 3");
 constexpr const char* select_group_sql =
-    "SELECT seq, key, data FROM data_records WHERE company_id = ? AND type = ? AND key >= ? AND key < ?";
+    "SELECT seq, key, data FROM data_records WHERE company_id = ? AND type = 3 AND key >= ? AND key < ?";
 
 // The page query for each number of filters. The statement cache is keyed by
 // the SQL text's address, so these strings live as long as the program.
@@ -409,8 +412,11 @@ private:
         if (found != groups_.end()) return found->second;
 
         Group& group = groups_[name];
+        if (type_ != static_cast<std::int64_t>(grouped_type)) {
+            throw std::logic_error("only sales lines are stored in groups");
+        }
         auto select = connection_.prepare(select_group_sql);
-        select.bind(1, company_id_).bind(2, type_).bind(3, name + '\x1f').bind(4, name + '\x20');
+        select.bind(1, company_id_).bind(2, name + '\x1f').bind(3, name + '\x20');
         while (select.step()) {
             group.members.emplace(select.text_at(1),
                                   Member{select.int64_at(0), parse_record(select.text_view_at(2), &arena_)});
@@ -474,6 +480,8 @@ void deliver(UpsertJob& job, UpsertResult result) {
 }  // namespace
 
 const std::string& page_query(std::size_t filter_count) { return page_queries().at(filter_count); }
+
+const char* group_query() { return select_group_sql; }
 
 RecordShape record_shape(const boost::json::object& record) {
     // Each name with its length in front, so that no two lists of names hash the same bytes.

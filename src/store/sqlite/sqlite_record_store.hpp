@@ -35,6 +35,8 @@ PreparedRecord prepare_record(const RecordWrite& write);
 
 // The SQL of a page read with `filter_count` field filters (at most max_record_filters).
 const std::string& page_query(std::size_t filter_count);
+// Returns the SQL that reads a sale's lines. Tests check its query plan.
+const char* group_query();
 
 // One caller's batch waiting for the writer thread.
 struct UpsertJob {

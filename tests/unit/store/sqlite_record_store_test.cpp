@@ -137,6 +137,30 @@ TEST_F(SqliteRecordStoreTest, AppendsWithoutKey) {
     EXPECT_EQ(read_all(company_, RecordType::events).size(), 2u);
 }
 
+// Another company's sale with the same id is another group: its lines
+// neither take this company's sale fields nor show up among its sales.
+TEST_F(SqliteRecordStoreTest, SameSaleIdInTwoCompanies) {
+    store_->records().upsert_records(other_company_, RecordType::sales,
+                                     {sale_line("1", R"({"sale_total":100,"q":1})")});
+    store_->records().upsert_records(company_, RecordType::sales, {sale_line("2", R"({"sale_total":200,"q":2})")});
+    EXPECT_EQ(read_all(company_, RecordType::sales), std::vector<std::string>{R"({"sale_total":200,"q":2})"});
+    EXPECT_EQ(read_all(other_company_, RecordType::sales), std::vector<std::string>{R"({"sale_total":100,"q":1})"});
+}
+
+// A sale's lines are one key range of the company's sales in
+// data_records_sale_lines. The key-first index would read that range in
+// every company.
+TEST_F(SqliteRecordStoreTest, SaleLinesReadThroughTheirIndex) {
+    std::string explain = std::string("EXPLAIN QUERY PLAN ") + sqlite::group_query();
+    sqlite::Connection connection(path_.string());
+    auto plan = connection.prepare(explain.c_str());
+    std::string details;
+    while (plan.step()) details += plan.text_at(3) + "\n";
+    EXPECT_NE(details.find("USING INDEX data_records_sale_lines (company_id=? AND key>? AND key<?)"),
+              std::string::npos)
+        << details;
+}
+
 TEST_F(SqliteRecordStoreTest, GroupFieldsReachEveryMember) {
     store_->records().upsert_records(company_, RecordType::sales,
                                      {sale_line("1", R"({"sale_total":100,"sale_state":"NEW","q":1})"),
@@ -325,19 +349,19 @@ TEST_F(RecordShapeTest, ShapeSeparatesNames) {
               sqlite::record_shape(boost::json::parse(R"({"a":"x","b":[]})").as_object()));
 }
 
-// Each thread reuses its last digest while the names stay the same; the
+// Each thread reuses its last digest while the names stay the same. The
 // digest must still be the one of the names it is given.
 TEST_F(RecordShapeTest, ReusedShapeFollowsNames) {
     auto shape_of = [](const char* json) { return sqlite::record_shape(boost::json::parse(json).as_object()); };
-    sqlite::RecordShape ab = shape_of(R"({"a":1,"b":2})");
+    sqlite::RecordShape a_then_b = shape_of(R"({"a":1,"b":2})");
     sqlite::RecordShape empty = shape_of("{}");
-    sqlite::RecordShape ba = shape_of(R"({"b":1,"a":2})");
-    EXPECT_NE(ab, empty);
-    EXPECT_NE(ab, ba);
-    EXPECT_EQ(shape_of(R"({"a":3,"b":4})"), ab);
+    sqlite::RecordShape b_then_a = shape_of(R"({"b":1,"a":2})");
+    EXPECT_NE(a_then_b, empty);
+    EXPECT_NE(a_then_b, b_then_a);
+    EXPECT_EQ(shape_of(R"({"a":3,"b":4})"), a_then_b);
     EXPECT_EQ(shape_of("{}"), empty);
     std::thread([&] { EXPECT_EQ(shape_of("{}"), empty); }).join();
-    std::thread([&] { EXPECT_EQ(shape_of(R"({"b":1,"a":2})"), ba); }).join();
+    std::thread([&] { EXPECT_EQ(shape_of(R"({"b":1,"a":2})"), b_then_a); }).join();
 }
 
 TEST_F(RecordShapeTest, UnchangedUploadFillsMissingShape) {
@@ -494,6 +518,9 @@ TEST_F(RecordMigrationTest, OldSeqsBecomeCounters) {
     ASSERT_TRUE(index.step());
     EXPECT_EQ(index.int64_at(0), 0);
     EXPECT_EQ(key_index_columns(connection), (std::vector<std::string>{"key", "company_id", "type"}));
+    auto sale_lines = connection.prepare("SELECT group_concat(name) FROM pragma_index_info('data_records_sale_lines')");
+    ASSERT_TRUE(sale_lines.step());
+    EXPECT_EQ(sale_lines.text_at(0), "company_id,key");
 }
 
 // A database created before openbar used 8 KiB pages keeps its 4 KiB pages:
