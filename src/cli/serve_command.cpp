@@ -312,8 +312,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         ->capture_default_str();
 
     serve_command->add_option("--wal-checkpoint-pages", config.wal_checkpoint_pages,
-                              "WAL pages (8 KiB, or 4 KiB in a database created by an older openbar) after which a background thread copies the SQLite WAL into the "
-                              "database file; uploads also copy it at eight times this size")
+                              "WAL pages (8 KiB, or 4 KiB in a database created by an older openbar) after "
+                              "which a background thread copies the SQLite WAL into the database file; "
+                              "uploads also copy it at eight times this size")
         ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
         ->capture_default_str();
 

@@ -411,10 +411,10 @@ private:
         auto found = groups_.find(name);
         if (found != groups_.end()) return found->second;
 
-        Group& group = groups_[name];
         if (type_ != static_cast<std::int64_t>(grouped_type)) {
             throw std::logic_error("only sales lines are stored in groups");
         }
+        Group& group = groups_[name];
         auto select = connection_.prepare(select_group_sql);
         select.bind(1, company_id_).bind(2, name + '\x1f').bind(3, name + '\x20');
         while (select.step()) {
