@@ -37,7 +37,8 @@ Socket& tcp_layer(Stream& stream) {
 // serializer writes for a string body with a Content-Length, built with
 // plain appends: Beast's buffer sequence machinery cost more per response
 // than the whole token check.
-void serialize_header(const Response& response, bool add_connection_close, std::string& header) {
+// `connection` is the value of a Connection field to add, or empty for none.
+void serialize_header(const Response& response, std::string_view connection, std::string& header) {
     header.clear();
     header += "HTTP/";
     header += static_cast<char>('0' + response.version() / 10);
@@ -54,7 +55,11 @@ void serialize_header(const Response& response, bool add_connection_close, std::
         header += field.value();
         header += "\r\n";
     }
-    if (add_connection_close) header += "Connection: close\r\n";
+    if (!connection.empty()) {
+        header += "Connection: ";
+        header += connection;
+        header += "\r\n";
+    }
     header += "\r\n";
 }
 
@@ -329,10 +334,15 @@ void Session<Stream>::send(Response response, bool close_after) {
     bool close = close_after || server_.stopping() || !request_keep_alive;
     // An HTTP/1.1 response without a Connection field keeps the connection
     // open, so the usual case needs only "Connection: close" written when
-    // closing. keep_alive() would look the field up twice in the tree.
-    bool add_connection_close = false;
+    // closing. An HTTP/1.0 client reuses the connection only when the reply
+    // has "Connection: keep-alive". keep_alive() would look the field up twice in the tree.
+    std::string_view connection_field;
     if (response.version() == 11 && find_field(response, beast_http::field::connection) == response.end()) {
-        add_connection_close = close;
+        if (close) {
+            connection_field = "close";
+        } else if (exchange_->request.version() == 10) {
+            connection_field = "keep-alive";
+        }
     } else {
         response.keep_alive(!close);
     }
@@ -348,7 +358,7 @@ void Session<Stream>::send(Response response, bool close_after) {
     }
 
     response_.emplace(std::move(response));
-    serialize_header(*response_, add_connection_close, response_header_);
+    serialize_header(*response_, connection_field, response_header_);
     std::array<net::const_buffer, 2> wire{net::buffer(response_header_), net::buffer(response_->body())};
 
     std::size_t written = 0;

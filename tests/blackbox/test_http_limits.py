@@ -138,6 +138,48 @@ class HttpLimitsTest(harness.OpenbarTestCase):
         self.assertTrue(reply.startswith(b"HTTP/1.1 404 Not Found\r\n"), reply)
         self.assertIn(b'"code":"unknown_company"', reply)
 
+    def test_http10_keep_alive_is_confirmed(self):
+        # An HTTP/1.0 client keeps the connection only when the reply has
+        # "Connection: keep-alive". Without that request the server closes it.
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        request = (f"GET /api/auth/access-token/ HTTP/1.0\r\nHost: {self.openbar.host('acme')}\r\n"
+                   f"Authorization: Token {self.token}\r\n").encode()
+        buffered = b""
+
+        def read_reply():
+            nonlocal buffered
+            while b"\r\n\r\n" not in buffered:
+                data = connection.recv(4096)
+                self.assertTrue(data, "the server closed the connection before replying")
+                buffered += data
+            head, _, buffered = buffered.partition(b"\r\n\r\n")
+            fields = {}
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                fields[name.strip().lower()] = value.strip()
+            length = int(fields[b"content-length"])
+            while len(buffered) < length:
+                data = connection.recv(4096)
+                self.assertTrue(data, "the server closed the connection inside a body")
+                buffered += data
+            body, buffered = buffered[:length], buffered[length:]
+            return head.split(b"\r\n")[0], fields, body
+
+        for _ in range(2):
+            connection.sendall(request + b"Connection: keep-alive\r\n\r\n")
+            status, fields, body = read_reply()
+            self.assertEqual(status, b"HTTP/1.1 200 OK")
+            self.assertEqual(fields.get(b"connection"), b"keep-alive")
+            self.assertEqual(json.loads(body), {"token": self.token})
+
+        connection.sendall(request + b"\r\n")
+        status, fields, body = read_reply()
+        self.assertEqual(status, b"HTTP/1.1 200 OK")
+        self.assertEqual(fields.get(b"connection"), b"close")
+        self.assertEqual(connection.recv(4096), b"")
+        connection.close()
+
     def test_invalid_limit_values_are_rejected_at_start(self):
         for flag, value in [("--threads", "100000"), ("--hash-threads", "5000"),("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),
                             ("--listen", "nonsense"), ("--listen", "127.0.0.1:99999")]:
