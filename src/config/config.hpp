@@ -88,9 +88,9 @@ struct ServerConfig {
     // Uploads: the writer thread stops adding queued uploads to one
     // transaction at this many records (one larger upload still commits alone).
     std::size_t upload_group_max_records = 50000;
-    // Uploads: WAL pages (8 KiB each in a new database) after which the checkpointer thread
-    // copies the WAL into the database file. The writer copies too at eight
-    // times this size, which bounds the WAL file.
+    // Uploads: WAL pages (8 KiB each in a new database) after which the
+    // checkpointer thread copies the WAL into the database file. The writer
+    // copies too at eight times this size, which bounds the WAL file.
     std::size_t wal_checkpoint_pages = 5000;
 };
 

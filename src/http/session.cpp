@@ -335,7 +335,8 @@ void Session<Stream>::send(Response response, bool close_after) {
     // An HTTP/1.1 response without a Connection field keeps the connection
     // open, so the usual case needs only "Connection: close" written when
     // closing. An HTTP/1.0 client reuses the connection only when the reply
-    // has "Connection: keep-alive". keep_alive() would look the field up twice in the tree.
+    // has "Connection: keep-alive". keep_alive() would look the field up
+    // twice in the tree.
     std::string_view connection_field;
     if (response.version() == 11 && find_field(response, beast_http::field::connection) == response.end()) {
         if (close) {

@@ -28,6 +28,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def peak_resident_kib(pid):
+    """Returns the peak resident memory of process `pid` in KiB (VmHWM)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM in /proc/PID/status")
+
+
 class Reply:
     """An HTTP response: status, headers (lower-case names, lists of values) and body."""
 

@@ -9,27 +9,19 @@ body, 2 million one-letter keys cost about 70 MB more than plain keys.
 import harness
 
 
-def peak_resident_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc/PID/status")
-
-
 class EscapedKeyMemoryTest(harness.TokenUserTestCase):
     def peak_growth_mb(self, body):
         """Restarts the server, uploads `body` and returns its peak memory growth in MB."""
         self.openbar.stop()
         self.openbar.start()
-        before = peak_resident_kib(self.openbar.process.pid)
+        before = harness.peak_resident_kib(self.openbar.process.pid)
         reply = self.openbar.request("POST", "/api/customers/upload/", "acme", body=body, timeout=120,
                                      headers={"Authorization": f"Token {self.token}",
                                               "Content-Type": "application/json"})
         # Records without an identity field: the whole body is parsed, then rejected.
         self.assertEqual(reply.status, 400, reply)
         self.assertEqual(reply.json()["error"]["code"], "invalid_records")
-        return (peak_resident_kib(self.openbar.process.pid) - before) / 1024
+        return (harness.peak_resident_kib(self.openbar.process.pid) - before) / 1024
 
     def test_escaped_keys_cost_like_plain_keys(self):
         count = 2_000_000

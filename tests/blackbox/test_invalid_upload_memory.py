@@ -11,19 +11,11 @@ import json
 import harness
 
 
-def peak_resident_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc/PID/status")
-
-
 class InvalidUploadMemoryTest(harness.TokenUserTestCase):
     def test_many_invalid_records(self):
         count = 2_000_000
         body = "[" + ",".join(["{}"] * count) + "]"
-        before = peak_resident_kib(self.openbar.process.pid)
+        before = harness.peak_resident_kib(self.openbar.process.pid)
 
         reply = self.openbar.request("POST", "/api/customers/upload/", "acme", body=body, timeout=60,
                                      headers={"Authorization": f"Token {self.token}",
@@ -39,7 +31,7 @@ class InvalidUploadMemoryTest(harness.TokenUserTestCase):
         # The 6 MB body, its parsed form (16 bytes per value) and the first
         # 100 problems fit in 150 MB with room to spare. Keeping every
         # problem took about 300 MB more.
-        growth_mb = (peak_resident_kib(self.openbar.process.pid) - before) / 1024
+        growth_mb = (harness.peak_resident_kib(self.openbar.process.pid) - before) / 1024
         self.assertLess(growth_mb, 150, f"peak resident memory grew by {growth_mb:.0f} MB")
 
 

@@ -13,14 +13,6 @@ import unittest
 import harness
 
 
-def peak_resident_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc/PID/status")
-
-
 class SaleFieldCopiesTest(harness.TokenUserTestCase):
     def upload(self, records):
         return self.openbar.request("POST", "/api/sales/upload/", "acme", body=json.dumps(records), timeout=60,
@@ -35,13 +27,13 @@ class SaleFieldCopiesTest(harness.TokenUserTestCase):
         sale = {"sale_external_id": "S1", "sale_date": "2026-01-01T00:00:00Z", "sale_customer_id": "c1"}
         first = self.upload([dict(sale, external_id=str(n)) for n in range(300)])
         self.assertEqual(first.status, 200, first)
-        before = peak_resident_kib(self.openbar.process.pid)
+        before = harness.peak_resident_kib(self.openbar.process.pid)
 
         self.upload([dict(sale, external_id="last", sale_notes="n" * 1_000_000)])
 
         # The body is 1 MB, so 150 MB leaves ample room for parsing it and
         # for one copy of the field per batch.
-        growth_mb = (peak_resident_kib(self.openbar.process.pid) - before) / 1024
+        growth_mb = (harness.peak_resident_kib(self.openbar.process.pid) - before) / 1024
         self.assertLess(growth_mb, 150, f"peak resident memory grew by {growth_mb:.0f} MB")
 
 

@@ -310,9 +310,9 @@ void share_sale_fields(std::vector<RecordWrite>& writes) {
 }  // namespace
 
 std::optional<FieldKind> field_kind(RecordType type, std::string_view field) {
-    // Every field of every uploaded record is looked up here, so the known
-    // fields are grouped by name length: a lookup compares the few names of
-    // the field's own length instead of scanning the whole list.
+    // Every field of every uploaded record is looked up here. The known
+    // fields are grouped by name length, so a lookup compares only the
+    // names of the field's own length.
     constexpr std::size_t longest = 32;
     // Indexed by the RecordType's value, which runs from 1 to 5.
     constexpr std::size_t type_slots = static_cast<std::size_t>(RecordType::shops) + 1;
@@ -326,9 +326,9 @@ std::optional<FieldKind> field_kind(RecordType type, std::string_view field) {
         }
         return built;
     }();
-    auto t = static_cast<std::size_t>(type);
-    if (t >= type_slots || field.size() > longest) return std::nullopt;
-    for (const KnownField& known : tables[t][field.size()]) {
+    auto slot = static_cast<std::size_t>(type);
+    if (slot >= type_slots || field.size() > longest) return std::nullopt;
+    for (const KnownField& known : tables[slot][field.size()]) {
         if (std::memcmp(known.name.data(), field.data(), field.size()) == 0) return known.kind;
     }
     return std::nullopt;

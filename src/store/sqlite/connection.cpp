@@ -113,9 +113,9 @@ Connection::Connection(const std::string& path) {
     sqlite3_extended_result_codes(db_, 1);
     // Writers wait up to 5 s for each other instead of failing at once.
     sqlite3_busy_timeout(db_, 5000);
-    // A new database gets 8 KiB pages; an existing one keeps its own size.
-    // Against 4 KiB, uploads write half as many WAL frames and B-tree pages
-    // for the same bytes, and the trees are shallower.
+    // A new database gets 8 KiB pages, and an existing one keeps its own
+    // size. Uploads then write the same bytes in half as many WAL frames as
+    // with 4 KiB pages, and the B-trees are shallower.
     execute("PRAGMA page_size=8192");
     // WAL lets readers run while one writer commits; synchronous=FULL makes
     // each commit durable before an upload is acknowledged.
