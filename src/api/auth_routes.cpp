@@ -23,7 +23,8 @@ http::Response token_response(std::string_view token) {
         return response;
     }
 
-    // A new response has no fields, so insert() need not look for one to replace as set() does.
+    // A new response has no fields, so insert() need not look for one to
+    // replace as set() does. The connection adds the Content-Length.
     http::Response response{http::Status::ok, 11};
     std::string& body = response.body();
     body.reserve(token.size() + 13);
@@ -31,7 +32,6 @@ http::Response token_response(std::string_view token) {
     body += token;
     body += "\"}";
     response.insert(http::beast_http::field::content_type, "application/json");
-    response.insert(http::beast_http::field::content_length, std::to_string(body.size()));
     response.insert(http::beast_http::field::cache_control, "no-store");
     return response;
 }
@@ -64,7 +64,7 @@ void register_auth_routes(http::Router& router, Services& services) {
         // A caller with a token sent the current one, which the store
         // matched, so the reply skips reading and decrypting the stored copy.
         if (!exchange.principal->token.empty()) {
-            return token_response(exchange.principal->token);
+            return token_response(exchange.principal->token.view());
         }
         bool created = false;
         std::string token = services.tokens.current_token(exchange.principal->user.id, &created);

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "store/audit_store.hpp"
+#include "util/coarse_clock.hpp"
 
 namespace openbar::audit {
 
@@ -44,7 +45,7 @@ struct TokenUse {
     std::string method;  // token or access-token
     std::string client_address;
     std::string user_agent;
-    std::chrono::system_clock::time_point used_at = std::chrono::system_clock::now();
+    std::chrono::system_clock::time_point used_at = util::coarse_system_now();
 };
 
 // The destination of authentication decisions and credential changes.

@@ -106,7 +106,7 @@ AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::st
         return invalid_credentials();
     }
     AuthResult result;
-    result.principal = Principal{request.company, std::move(owner->user), method, owner->token_id, std::string(token)};
+    result.principal = Principal{request.company, std::move(owner->user), method, owner->token_id, TokenText(token)};
     return result;
 }
 

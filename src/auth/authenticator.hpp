@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -50,14 +52,16 @@ struct AuthResult {
     bool throttling_started = false;       // this failure started a lockout (audited)
 };
 
-// The parts of a request that authentication reads. Values are copied so
-// the work can continue on a hashing thread.
+// The parts of a request that authentication reads. Everything but the
+// Authorization values is copied, so the work can continue on a hashing
+// thread.
 struct AuthRequest {
     store::Company company;
-    std::vector<std::string> authorization;  // every Authorization header value
-    std::vector<std::string> totp_codes;     // every Custobar-TOTP-Code header value
+    // Every Authorization header value. authenticate() parses them before it
+    // returns, so they need to outlive only that call.
+    boost::container::small_vector<std::string_view, 1> authorization;
+    std::vector<std::string> totp_codes;  // every Custobar-TOTP-Code header value
     std::string client_address;
-    std::string user_agent;
 };
 
 // Limits of Basic username-and-password authentication.

@@ -198,7 +198,7 @@ ParsedAuthorization parse_authorization(std::string_view header_value) {
         if (!is_token68(rest)) {
             return MalformedAuthorization{"Token credentials must be one token after the scheme name"};
         }
-        return TokenCredentials{std::string(rest)};
+        return TokenCredentials{rest};
     }
     if (util::iequals(scheme, "basic")) {
         return parse_basic(rest);

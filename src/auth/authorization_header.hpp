@@ -6,9 +6,10 @@
 
 namespace openbar::auth {
 
-// `Authorization: Token <token>` (or `Bearer <token>`).
+// `Authorization: Token <token>` (or `Bearer <token>`). The token is a
+// view into the header value that was parsed.
 struct TokenCredentials {
-    std::string token;
+    std::string_view token;
 };
 
 // `Authorization: Basic <base64(user-id ":" password)>` as in RFC 7617. When

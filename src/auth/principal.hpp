@@ -1,10 +1,14 @@
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "auth/access_token.hpp"
 #include "store/store.hpp"
 
 namespace openbar::auth {
@@ -12,6 +16,25 @@ namespace openbar::auth {
 enum class AuthMethod { token, basic, access_token };
 
 std::string_view to_string(AuthMethod method);
+
+// An access token kept inside the object: every token request stores one,
+// and a std::string of this length would take a heap allocation.
+class TokenText {
+public:
+    TokenText() = default;
+    // Throws std::length_error for text longer than an access token.
+    explicit TokenText(std::string_view token) : size_(token.size()) {
+        if (token.size() > chars_.size()) throw std::length_error("longer than an access token");
+        std::copy(token.begin(), token.end(), chars_.begin());
+    }
+
+    std::string_view view() const { return {chars_.data(), size_}; }
+    bool empty() const { return size_ == 0; }
+
+private:
+    std::array<char, access_token_length> chars_{};
+    std::size_t size_ = 0;
+};
 
 // The authenticated caller of one request.
 struct Principal {
@@ -21,7 +44,7 @@ struct Principal {
     std::optional<std::int64_t> token_id;  // set for the token methods
     // The access token the caller sent and the store matched, for the token
     // methods; empty for password logins.
-    std::string token;
+    TokenText token;
 };
 
 }  // namespace openbar::auth

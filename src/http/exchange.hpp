@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ struct Exchange {
     const Route* route = nullptr;
     std::map<std::string, std::string> path_params;
     std::optional<auth::Principal> principal;
+    // Where Pipeline::admit() continues once authentication has decided.
+    std::function<void(std::optional<Response>)> admitted;
 };
 
 }  // namespace openbar::http

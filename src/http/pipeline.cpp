@@ -11,19 +11,18 @@
 namespace openbar::http {
 namespace {
 
-// Copies the values of every field `known`, walking the field list as
-// find_field() does. Beast has an enum value for standard field names but
-// not for `Custobar-TOTP-Code`. For that one, pass field::unknown and the
-// name, which is then compared as text, ignoring case.
-std::vector<std::string> header_values(const Request& request, beast_http::field known, std::string_view name) {
-    std::vector<std::string> values;
+// Adds the values of every field `known` to `values`, walking the field
+// list as find_field() does. Beast has an enum value for standard field
+// names but not for `Custobar-TOTP-Code`. For that one, pass field::unknown
+// and the name, which is then compared as text, ignoring case.
+template <class Values>
+void add_header_values(const Request& request, beast_http::field known, std::string_view name, Values& values) {
     for (const auto& field : request) {
         bool match = known != beast_http::field::unknown
                          ? field.name() == known
                          : field.name() == beast_http::field::unknown && util::iequals(field.name_string(), name);
         if (match) values.emplace_back(field.value());
     }
-    return values;
 }
 
 // Returns the next field after `field` with the same name, or request.end().
@@ -104,6 +103,29 @@ Response auth_failure_response(const auth::AuthResult& result, const std::string
             break;
     }
     return error_response(ApiError(ErrorKind::internal, "internal_error", "authentication failed unexpectedly"));
+}
+
+std::optional<store::Company> Pipeline::company_for_host(std::string_view host) {
+    // The connections a thread serves mostly send one Host value over and
+    // over, so the thread keeps the last one it resolved. A byte-equal value
+    // names the same company.
+    struct LastHost {
+        std::uint64_t pipeline = 0;
+        std::string host;
+        store::Company company;
+    };
+    thread_local LastHost last;
+    if (last.pipeline == instance_ && last.host == host) return last.company;
+
+    auto name = company_from_host(host, config_.base_domain);
+    if (!name) return std::nullopt;
+    auto company = find_company(*name);
+    if (company) {
+        last.pipeline = instance_;
+        last.host = host;
+        last.company = *company;
+    }
+    return company;
 }
 
 std::optional<store::Company> Pipeline::find_company(const std::string& name) {
@@ -189,10 +211,8 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
                 throw ApiError(ErrorKind::bad_request, "missing_host",
                                "the request has no Host header; send Host: COMPANY." + config_.base_domain);
             }
-            auto name = host == request.end() ? std::nullopt
-                                              : company_from_host(host->value(), config_.base_domain);
-            if (name) {
-                exchange.company = find_company(*name);
+            if (host != request.end()) {
+                exchange.company = company_for_host(host->value());
             }
             if (!exchange.company) {
                 throw ApiError(ErrorKind::not_found, "unknown_company",
@@ -213,27 +233,30 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
 
         auth::AuthRequest auth_request;
         auth_request.company = *exchange.company;
-        auth_request.authorization = header_values(request, beast_http::field::authorization, "Authorization");
-        auth_request.totp_codes = header_values(request, beast_http::field::unknown, "Custobar-TOTP-Code");
+        add_header_values(request, beast_http::field::authorization, "Authorization", auth_request.authorization);
+        add_header_values(request, beast_http::field::unknown, "Custobar-TOTP-Code", auth_request.totp_codes);
         auth_request.client_address = exchange.client_address;
-        if (auto agent = request.find(beast_http::field::user_agent); agent != request.end()) {
-            auth_request.user_agent = std::string(agent->value());
-        }
-        std::string realm = exchange.company->name;
-        authenticator_.authenticate(std::move(auth_request), [this, &exchange, next, realm](auth::AuthResult result) {
+        // The exchange keeps `next`, so the callback captures two pointers,
+        // which std::function holds without allocating.
+        exchange.admitted = std::move(next);
+        authenticator_.authenticate(std::move(auth_request), [this, &exchange](auth::AuthResult result) {
             record_authentication(exchange, result);
+            Continue done = std::move(exchange.admitted);
             if (!result.principal) {
-                next(auth_failure_response(result, realm));
+                done(auth_failure_response(result, exchange.company->name));
                 return;
             }
             exchange.principal = std::move(result.principal);
-            next(std::nullopt);
+            done(std::nullopt);
         });
     } catch (const ApiError& error) {
-        next(error_response(error));
+        // A store error during authentication arrives after `next` moved
+        // into the exchange.
+        (next ? next : exchange.admitted)(error_response(error));
     } catch (const store::StoreError& error) {
         spdlog::error("database error before the handler: {}", error.what());
-        next(error_response(ApiError(ErrorKind::unavailable, "database_unavailable", "the database is unavailable")));
+        (next ? next : exchange.admitted)(
+            error_response(ApiError(ErrorKind::unavailable, "database_unavailable", "the database is unavailable")));
     }
 }
 

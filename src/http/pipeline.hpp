@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -47,6 +49,8 @@ public:
     void handle(Exchange& exchange, Respond done);
 
 private:
+    // The company a Host header value names, if it exists.
+    std::optional<store::Company> company_for_host(std::string_view host);
     std::optional<store::Company> find_company(const std::string& name);
     void record_authentication(const Exchange& exchange, const auth::AuthResult& result);
 
@@ -62,6 +66,10 @@ private:
     // created by the CLI while the server runs is seen at once.
     std::mutex companies_mutex_;
     std::unordered_map<std::string, store::Company> companies_;
+    // Tells this pipeline's entries in the per-thread Host cache from those
+    // of another one that had the same address (tests create many).
+    const std::uint64_t instance_ = next_instance_.fetch_add(1);
+    static inline std::atomic<std::uint64_t> next_instance_{1};
 };
 
 // The audit reason code of an authentication failure: the same code the

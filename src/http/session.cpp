@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -19,6 +20,7 @@
 
 #include "http/api_error.hpp"
 #include "http/server.hpp"
+#include "util/coarse_clock.hpp"
 
 namespace openbar::http {
 
@@ -37,8 +39,10 @@ Socket& tcp_layer(Stream& stream) {
 // serializer writes for a string body with a Content-Length, built with
 // plain appends: Beast's buffer sequence machinery cost more per response
 // than the whole token check.
-// `connection` is the value of a Connection field to add, or empty for none.
-void serialize_header(const Response& response, std::string_view connection, std::string& header) {
+// `connection` is the value of a Connection field to add, or empty for none;
+// `content_length` is written as a Content-Length field when set.
+void serialize_header(const Response& response, std::string_view connection,
+                      std::optional<std::size_t> content_length, std::string& header) {
     header.clear();
     header += "HTTP/";
     header += static_cast<char>('0' + response.version() / 10);
@@ -55,6 +59,13 @@ void serialize_header(const Response& response, std::string_view connection, std
         header += field.value();
         header += "\r\n";
     }
+    if (content_length) {
+        std::array<char, 24> digits{};
+        auto end = std::to_chars(digits.data(), digits.data() + digits.size(), *content_length).ptr;
+        header += "Content-Length: ";
+        header.append(digits.data(), end);
+        header += "\r\n";
+    }
     if (!connection.empty()) {
         header += "Connection: ";
         header += connection;
@@ -63,11 +74,26 @@ void serialize_header(const Response& response, std::string_view connection, std
     header += "\r\n";
 }
 
+// True when the status allows a body (RFC 9110 sections 6.4.1, 15.3.5 and 15.4.5).
+bool status_allows_body(const Response& response) {
+    auto status = response.result_int();
+    return status >= 200 && status != 204 && status != 304;
+}
+
+// True when the response has a Content-Length or Transfer-Encoding field.
+bool has_framing_field(const Response& response) {
+    for (const auto& field : response) {
+        if (field.name() == beast_http::field::content_length || field.name() == beast_http::field::transfer_encoding) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // True when the response already carries the Content-Length that
 // prepare_payload() would set, which saves replacing the field.
 bool has_current_content_length(const Response& response) {
-    auto status = response.result_int();
-    if (status < 200 || status == 204 || status == 304) return false;
+    if (!status_allows_body(response)) return false;
     auto field = find_field(response, beast_http::field::content_length);
     if (field == response.end()) return false;
     std::array<char, 24> digits{};
@@ -109,6 +135,9 @@ std::optional<ApiError> transfer_encoding_error(const Request& request) {
 // Bytes requested from the socket per read while a request body arrives (Beast
 // reads at most 64 KiB at a time), and the most a waiting connection keeps.
 constexpr std::size_t body_read_bytes = 64 * 1024;
+// The most bytes requested from the socket per read while a header arrives,
+// as Beast's own header reads do.
+constexpr std::size_t header_read_bytes = 64 * 1024;
 constexpr std::size_t idle_buffer_bytes = 4 * 1024;
 
 constexpr bool is_tls(const Socket*) { return false; }
@@ -184,8 +213,43 @@ void Session<Stream>::read_header() {
 
     // One deadline covers the keep-alive wait and the whole header.
     set_deadline(config.header_timeout);
-    beast_http::async_read_header(stream_, buffer_, *parser_,
-                                  [self = self()](beast::error_code error, std::size_t) { self->on_header(error); });
+    parse_header();
+}
+
+// Does what beast::http::async_read_header does, with one plain socket read
+// per step: Beast's composed operations cost about as much per request as
+// parsing the header itself.
+template <class Stream>
+void Session<Stream>::parse_header() {
+    if (buffer_.size() > 0) {
+        // A pipelined request may already be here in full.
+        beast::error_code error;
+        buffer_.consume(parser_->put(buffer_.data(), error));
+        if (error != beast_http::error::need_more) {
+            on_header(error);
+            return;
+        }
+    }
+    auto space = buffer_.prepare(beast::read_size(buffer_, header_read_bytes));
+    stream_.async_read_some(space, [self = self()](beast::error_code error, std::size_t bytes) {
+        self->buffer_.commit(bytes);
+        if (error == net::error::eof) {
+            // A connection closed between requests ends quietly; one closed
+            // inside a header gets the parser's verdict on what arrived.
+            if (self->parser_->got_some()) {
+                error = {};
+                self->parser_->put_eof(error);
+                if (!error && !self->parser_->is_header_done()) error = beast_http::error::partial_message;
+            } else {
+                error = beast_http::error::end_of_stream;
+            }
+        }
+        if (error) {
+            self->on_header(error);
+            return;
+        }
+        self->parse_header();
+    });
 }
 
 template <class Stream>
@@ -347,7 +411,16 @@ void Session<Stream>::send(Response response, bool close_after) {
     } else {
         response.keep_alive(!close);
     }
-    if (!has_current_content_length(response)) response.prepare_payload();
+    // A response without framing fields, the usual case, gets its
+    // Content-Length written straight into the header; any other goes
+    // through prepare_payload(), which also drops a body where the status
+    // allows none.
+    std::optional<std::size_t> content_length;
+    if (status_allows_body(response) && !has_framing_field(response)) {
+        content_length = response.body().size();
+    } else if (!has_current_content_length(response)) {
+        response.prepare_payload();
+    }
     if (exchange_ && spdlog::should_log(spdlog::level::debug)) {
         // The client address and scheme are the ones X-Forwarded-For and
         // X-Forwarded-Proto gave when the peer is a trusted proxy.
@@ -359,7 +432,7 @@ void Session<Stream>::send(Response response, bool close_after) {
     }
 
     response_.emplace(std::move(response));
-    serialize_header(*response_, connection_field, response_header_);
+    serialize_header(*response_, connection_field, content_length, response_header_);
     std::array<net::const_buffer, 2> wire{net::buffer(response_header_), net::buffer(response_->body())};
 
     std::size_t written = 0;
@@ -433,7 +506,7 @@ void Session<Stream>::close() {
 
 template <class Stream>
 void Session<Stream>::set_deadline(std::chrono::steady_clock::duration timeout) {
-    deadline_ = std::chrono::steady_clock::now() + timeout;
+    deadline_ = util::coarse_steady_now() + timeout;
     if (deadline_timer_waiting_ && deadline_timer_.expiry() <= deadline_) return;
 
     // expires_at() cancels a wait for a later time; that handler gets operation_aborted.

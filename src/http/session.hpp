@@ -49,6 +49,8 @@ private:
     std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
 
     void read_header();
+    // Parses the buffered bytes and reads more until the header is complete.
+    void parse_header();
     void on_header(boost::beast::error_code error);
     void after_admission(std::optional<Response> early);
     void read_body();

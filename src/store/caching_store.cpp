@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "util/coarse_clock.hpp"
+
 namespace openbar::store {
 namespace {
 
@@ -121,7 +123,7 @@ namespace {
 template <typename Map, typename Key, typename Fetch>
 auto cached(Map& map, const Key& key, const CachingStoreSettings& settings, Fetch fetch,
             auto make_key) -> decltype(fetch()) {
-    auto now = Clock::now();
+    auto now = util::coarse_steady_now();
     auto found = map.find(key);
     if (found != map.end()) {
         if (now < found->second.expires) return found->second.value;

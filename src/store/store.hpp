@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -46,7 +47,9 @@ struct AccessTokenRecord {
 
 struct TokenOwner {
     std::int64_t token_id = 0;
-    Bytes lookup_hash;
+    // Held inline, since a cache hit copies the whole owner: every token
+    // lookup hash is an HMAC-SHA-256.
+    std::array<std::uint8_t, 32> lookup_hash{};
     User user;  // without its password_hash, which no token check needs
 };
 

@@ -162,12 +162,10 @@ void submit_login_form(const std::shared_ptr<WebContext>& context, Exchange& exc
 
     auth::AuthRequest request;
     request.company = *exchange.company;
-    request.authorization.push_back(basic_authorization(view->username, password));
+    std::string authorization = basic_authorization(view->username, password);
+    request.authorization.push_back(authorization);
     sodium_memzero(password.data(), password.size());
     request.client_address = exchange.client_address;
-    if (auto agent = exchange.request.find(field::field::user_agent); agent != exchange.request.end()) {
-        request.user_agent = std::string(agent->value());
-    }
 
     // The callback may run on a hashing thread; the exchange outlives it
     // because the connection waits for this response.
@@ -175,6 +173,7 @@ void submit_login_form(const std::shared_ptr<WebContext>& context, Exchange& exc
         std::move(request), [context, &exchange, respond, view = std::move(*view)](auth::AuthResult result) {
             respond(render_or_error_page(exchange, [&] { return finish_sign_in(*context, exchange, view, result); }));
         });
+    sodium_memzero(authorization.data(), authorization.size());
 }
 
 Response sign_out(WebContext& context, Exchange& exchange) {

@@ -154,7 +154,8 @@ void change_password(const std::shared_ptr<WebContext>& context, Exchange& excha
     // so guesses here are throttled the same way.
     auth::AuthRequest request;
     request.company = *exchange.company;
-    request.authorization.push_back(basic_authorization(active->user.username, current_password));
+    std::string authorization = basic_authorization(active->user.username, current_password);
+    request.authorization.push_back(authorization);
     sodium_memzero(current_password.data(), current_password.size());
     request.client_address = exchange.client_address;
 
@@ -193,6 +194,7 @@ void change_password(const std::shared_ptr<WebContext>& context, Exchange& excha
             respond(password_form_error_page(*context, exchange, active, Status::bad_request,
                                              "The current password is incorrect.", std::nullopt));
         });
+    sodium_memzero(authorization.data(), authorization.size());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 """Each connection-level limit of `openbar serve` is enforced with a clear status."""
 
 import json
+import re
 import socket
 import time
 
@@ -179,6 +180,66 @@ class HttpLimitsTest(harness.OpenbarTestCase):
         self.assertEqual(fields.get(b"connection"), b"close")
         self.assertEqual(connection.recv(4096), b"")
         connection.close()
+
+    def read_until_closed(self, connection):
+        reply = b""
+        while True:
+            data = connection.recv(65536)
+            if not data:
+                return reply
+            reply += data
+
+    def token_request(self, extra=""):
+        return (f"GET /api/auth/access-token/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n"
+                f"Authorization: Token {self.token}\r\n{extra}\r\n").encode()
+
+    def test_pipelined_requests_get_replies_in_order(self):
+        # Three requests in one write: the later two wait in the read
+        # buffer while the server replies to the first.
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        unknown = f"GET /api/nothing-here/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n\r\n".encode()
+        connection.sendall(self.token_request() + unknown + self.token_request("Connection: close\r\n"))
+        replies = self.read_until_closed(connection)
+        connection.close()
+        statuses = re.findall(rb"HTTP/1\.1 \d{3} [A-Za-z ]+(?=\r\n)", replies)
+        self.assertEqual(statuses, [b"HTTP/1.1 200 OK", b"HTTP/1.1 404 Not Found", b"HTTP/1.1 200 OK"])
+        self.assertEqual(replies.count(f'{{"token":"{self.token}"}}'.encode()), 2)
+
+    def test_header_split_over_many_packets(self):
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        request = self.token_request("Connection: close\r\n")
+        for start in range(0, len(request), 7):
+            connection.sendall(request[start:start + 7])
+            time.sleep(0.005)
+        reply = self.read_until_closed(connection)
+        connection.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200 OK\r\n"), reply)
+        self.assertTrue(reply.endswith(f'{{"token":"{self.token}"}}'.encode()), reply)
+
+    def test_close_inside_header_is_400(self):
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        connection.sendall(f"GET /api/auth/access-token/ HTTP/1.1\r\nHost: {self.openbar.host('acme')}\r\n".encode())
+        connection.shutdown(socket.SHUT_WR)
+        reply = self.read_until_closed(connection)
+        connection.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400 Bad Request\r\n"), reply)
+        body = json.loads(reply.partition(b"\r\n\r\n")[2])
+        self.assertEqual(body["error"]["code"], "malformed_request")
+
+    def test_close_between_requests_is_quiet(self):
+        self.openbar.start()
+        connection = socket.create_connection(("127.0.0.1", self.openbar.port), timeout=5)
+        connection.sendall(self.token_request())
+        connection.shutdown(socket.SHUT_WR)
+        reply = self.read_until_closed(connection)
+        connection.close()
+        self.assertEqual(reply.count(b"HTTP/1.1 "), 1, reply)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200 OK\r\n"), reply)
+        self.assertEqual(self.openbar.request("GET", "/healthz", host="localhost").status, 200)
 
     def test_invalid_limit_values_are_rejected_at_start(self):
         for flag, value in [("--threads", "100000"), ("--hash-threads", "5000"),("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <algorithm>
+
 namespace openbar::store::sqlite {
 namespace {
 
@@ -162,7 +164,10 @@ std::optional<TokenOwner> SqliteStore::find_token_owner(std::int64_t company_id,
     if (!statement.step()) return std::nullopt;
     TokenOwner owner;
     owner.token_id = statement.int64_at(0);
-    owner.lookup_hash = statement.blob_at(1);
+    // The query matched the 32 bytes it was given, so the stored hash has that size.
+    Bytes stored_hash = statement.blob_at(1);
+    if (stored_hash.size() != owner.lookup_hash.size()) return std::nullopt;
+    std::copy(stored_hash.begin(), stored_hash.end(), owner.lookup_hash.begin());
     owner.user = read_user(statement, 2);
     return owner;
 }
