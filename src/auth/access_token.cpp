@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "auth/sodium_init.hpp"
@@ -40,20 +41,22 @@ std::string generate_access_token() {
     return std::string(access_token_prefix) + random_part + checksum_of(random_part);
 }
 
-bool is_well_formed_access_token(std::string_view token) {
+bool has_access_token_shape(std::string_view token) {
     if (token.size() != access_token_length || !token.starts_with(access_token_prefix)) {
         return false;
     }
-    std::string_view body = token.substr(access_token_prefix.size());
-    for (char c : body) {
-        if (!is_base62(c)) {
-            return false;
-        }
-    }
-    std::string_view random_part = body.substr(0, access_token_random_chars);
-    std::string_view checksum = body.substr(access_token_random_chars);
+    return std::all_of(token.begin() + access_token_prefix.size(), token.end(), is_base62);
+}
+
+bool access_token_checksum_matches(std::string_view token) {
+    std::string_view random_part = token.substr(access_token_prefix.size(), access_token_random_chars);
+    std::string_view checksum = token.substr(access_token_prefix.size() + access_token_random_chars);
     // The checksum is public, so an ordinary comparison leaks nothing.
     return checksum == checksum_of(random_part);
+}
+
+bool is_well_formed_access_token(std::string_view token) {
+    return has_access_token_shape(token) && access_token_checksum_matches(token);
 }
 
 }  // namespace openbar::auth

@@ -18,6 +18,12 @@ inline constexpr std::size_t access_token_length =
 // Generates a new token from the libsodium CSPRNG.
 std::string generate_access_token();
 
+// Checks prefix, length and alphabet; touches no storage.
+bool has_access_token_shape(std::string_view token);
+
+// Checks the checksum of a token that has the shape of one.
+bool access_token_checksum_matches(std::string_view token);
+
 // Checks prefix, length, alphabet and checksum; touches no storage.
 bool is_well_formed_access_token(std::string_view token);
 

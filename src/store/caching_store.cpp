@@ -163,6 +163,15 @@ std::optional<TokenOwner> CachingStore::find_token_owner(std::int64_t company_id
         [&] { return TokenKey{company_id, Bytes(lookup_hash.begin(), lookup_hash.end())}; });
 }
 
+std::optional<TokenOwner> CachingStore::find_cached_token_owner(std::int64_t company_id,
+                                                                std::span<const std::uint8_t> lookup_hash) {
+    if (!enabled()) return std::nullopt;
+    auto& entries = shelf(inner_.credential_generation()).token_owners;
+    auto found = entries.find(TokenKeyView{company_id, lookup_hash});
+    if (found == entries.end() || util::coarse_steady_now() >= found->second.expires) return std::nullopt;
+    return found->second.value;
+}
+
 std::optional<AccessTokenRecord> CachingStore::find_current_token(std::int64_t user_id) {
     if (!enabled()) return inner_.find_current_token(user_id);
     auto generation = inner_.credential_generation();

@@ -36,6 +36,8 @@ public:
     std::optional<User> find_user(std::int64_t company_id, std::string_view username) override;
     std::optional<TokenOwner> find_token_owner(std::int64_t company_id,
                                                std::span<const std::uint8_t> lookup_hash) override;
+    std::optional<TokenOwner> find_cached_token_owner(std::int64_t company_id,
+                                                      std::span<const std::uint8_t> lookup_hash) override;
     std::optional<AccessTokenRecord> find_current_token(std::int64_t user_id) override;
 
     void ping() override { inner_.ping(); }

@@ -102,6 +102,13 @@ public:
 
     // Finds the user whose current token has this lookup hash, within one company only.
     virtual std::optional<TokenOwner> find_token_owner(std::int64_t company_id, std::span<const std::uint8_t> lookup_hash) = 0;
+    // Returns what find_token_owner() would when the store holds the answer
+    // in memory, and nothing otherwise; never reads the database. A store
+    // without a cache always returns nothing.
+    virtual std::optional<TokenOwner> find_cached_token_owner(std::int64_t /*company_id*/,
+                                                              std::span<const std::uint8_t> /*lookup_hash*/) {
+        return std::nullopt;
+    }
     virtual std::optional<AccessTokenRecord> find_current_token(std::int64_t user_id) = 0;
     // Stores the token unless the user already has one; returns the user's
     // token either way, so concurrent first requests all see the same token.

@@ -28,6 +28,22 @@ TEST(AccessToken, AnySingleCharacterChangeIsRejected) {
     }
 }
 
+TEST(AccessToken, ShapeAndChecksumAreSeparate) {
+    std::string token = generate_access_token();
+    EXPECT_TRUE(has_access_token_shape(token));
+    EXPECT_TRUE(access_token_checksum_matches(token));
+
+    std::string typo = token;
+    typo[access_token_prefix.size()] = typo[access_token_prefix.size()] == 'a' ? 'b' : 'a';
+    EXPECT_TRUE(has_access_token_shape(typo));
+    EXPECT_FALSE(access_token_checksum_matches(typo));
+
+    std::string with_symbol = token;
+    with_symbol[access_token_prefix.size()] = '-';
+    EXPECT_FALSE(has_access_token_shape(with_symbol));
+    EXPECT_FALSE(has_access_token_shape(token.substr(1)));
+}
+
 TEST(AccessToken, RejectsWrongShapes) {
     std::string token = generate_access_token();
     EXPECT_FALSE(is_well_formed_access_token(""));
