@@ -19,12 +19,12 @@ std::size_t combine_hash(std::size_t seed, std::size_t value) {
 
 }  // namespace
 
-std::size_t AuditLog::UseKeyHash::operator()(const UseKey& key) const {
+std::size_t AuditLog::UseKeyHash::operator()(const UseKeyView& key) const {
     std::size_t hash = std::hash<std::int64_t>{}(key.token_id);
     hash = combine_hash(hash, std::hash<std::int64_t>{}(key.minute));
-    hash = combine_hash(hash, std::hash<std::string>{}(key.method));
-    hash = combine_hash(hash, std::hash<std::string>{}(key.client_address));
-    return combine_hash(hash, std::hash<std::string>{}(key.user_agent));
+    hash = combine_hash(hash, std::hash<std::string_view>{}(key.method));
+    hash = combine_hash(hash, std::hash<std::string_view>{}(key.client_address));
+    return combine_hash(hash, std::hash<std::string_view>{}(key.user_agent));
 }
 
 AuditLog::AuditLog(store::AuditStore& store, Options options) : store_(store), options_(options) {
@@ -97,11 +97,9 @@ void AuditLog::record(store::AuditEvent event) {
     events_.push_back(std::move(event));
 }
 
-void AuditLog::record_token_use(TokenUse use) {
-    truncate_utf8(use.user_agent, max_user_agent_bytes);
-    UseKey key{use.token_id,
-               std::chrono::floor<std::chrono::minutes>(use.used_at).time_since_epoch().count(),
-               std::move(use.method), std::move(use.client_address), std::move(use.user_agent)};
+void AuditLog::record_token_use(const TokenUse& use) {
+    UseKeyView key{use.token_id, std::chrono::floor<std::chrono::minutes>(use.used_at).time_since_epoch().count(),
+                   use.method, use.client_address, utf8_prefix(use.user_agent, max_user_agent_bytes)};
 
     Shard& shard = shard_for_this_thread();
     std::lock_guard lock(shard.mutex);
@@ -114,7 +112,9 @@ void AuditLog::record_token_use(TokenUse use) {
             return;
         }
         queued_uses_.fetch_add(1);
-        found = shard.uses.emplace(std::move(key), UseTotal{use.company_id, std::move(use.username), 0, {}}).first;
+        UseKey stored{key.token_id, key.minute, std::string(key.method), std::string(key.client_address),
+                      std::string(key.user_agent)};
+        found = shard.uses.emplace(std::move(stored), UseTotal{use.company_id, std::string(use.username), 0, {}}).first;
     }
     found->second.count += 1;
     found->second.last_used_at = std::max(found->second.last_used_at, use.used_at);
@@ -156,7 +156,7 @@ void AuditLog::write_pending(bool final_write) {
 
     std::vector<store::TokenUseCount> uses;
     for (Shard& shard : shards_) {
-        std::unordered_map<UseKey, UseTotal, UseKeyHash> drained;
+        std::unordered_map<UseKey, UseTotal, UseKeyHash, UseKeyEqual> drained;
         {
             std::lock_guard lock(shard.mutex);
             drained.swap(shard.uses);

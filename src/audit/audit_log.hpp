@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -44,7 +46,7 @@ public:
     ~AuditLog() override;
 
     void record(store::AuditEvent event) override;
-    void record_token_use(TokenUse use) override;
+    void record_token_use(const TokenUse& use) override;
 
     // Writes everything still queued and stops the writer thread. Events
     // recorded after stop() are dropped and counted.
@@ -61,10 +63,31 @@ private:
         std::string method;
         std::string client_address;
         std::string user_agent;
-        bool operator==(const UseKey&) const = default;
     };
+    // A UseKey of views, for looking a use up without copying its texts.
+    struct UseKeyView {
+        std::int64_t token_id;
+        std::int64_t minute;
+        std::string_view method;
+        std::string_view client_address;
+        std::string_view user_agent;
+        bool operator==(const UseKeyView&) const = default;
+    };
+    static UseKeyView view_of(const UseKey& key) {
+        return {key.token_id, key.minute, key.method, key.client_address, key.user_agent};
+    }
+    static UseKeyView view_of(const UseKeyView& key) { return key; }
     struct UseKeyHash {
-        std::size_t operator()(const UseKey& key) const;
+        using is_transparent = void;
+        std::size_t operator()(const UseKeyView& key) const;
+        std::size_t operator()(const UseKey& key) const { return (*this)(view_of(key)); }
+    };
+    struct UseKeyEqual {
+        using is_transparent = void;
+        template <class Left, class Right>
+        bool operator()(const Left& left, const Right& right) const {
+            return view_of(left) == view_of(right);
+        }
     };
     struct UseTotal {
         std::int64_t company_id = 0;
@@ -74,7 +97,7 @@ private:
     };
     struct Shard {
         std::mutex mutex;
-        std::unordered_map<UseKey, UseTotal, UseKeyHash> uses;
+        std::unordered_map<UseKey, UseTotal, UseKeyHash, UseKeyEqual> uses;
     };
     struct LastUse {
         std::chrono::system_clock::time_point used_at;

@@ -34,17 +34,23 @@ inline constexpr std::string_view method_web = "web";
 inline constexpr std::size_t max_user_agent_bytes = 256;
 inline constexpr std::size_t max_username_bytes = 256;
 
-// Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
+// Returns the longest prefix of `text` of at most `max_bytes` that does not
+// split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
+// Cuts `text` to utf8_prefix(text, max_bytes).
 void truncate_utf8(std::string& text, std::size_t max_bytes);
 
-// One successful request authenticated by an access token.
+// One successful request authenticated by an access token. Every request
+// makes one, so the texts are views: they need to stay valid only during
+// the record_token_use() call, and a sink copies what it keeps.
 struct TokenUse {
     std::int64_t token_id = 0;
     std::int64_t company_id = 0;
-    std::string username;
-    std::string method;  // token or access-token
-    std::string client_address;
-    std::string user_agent;
+    std::string_view username;
+    std::string_view method;  // token or access-token
+    std::string_view client_address;
+    std::string_view user_agent;  // UTF-8 text of any length
     std::chrono::system_clock::time_point used_at = util::coarse_system_now();
 };
 
@@ -59,7 +65,7 @@ public:
     virtual void record(store::AuditEvent event) = 0;
 
     // Counts one successful token request and notes the token's last use.
-    virtual void record_token_use(TokenUse use) = 0;
+    virtual void record_token_use(const TokenUse& use) = 0;
 };
 
 // Writes each call to the store at once, on the caller's thread: for the
@@ -69,7 +75,7 @@ public:
     explicit StoreAuditSink(store::AuditStore& store) : store_(store) {}
 
     void record(store::AuditEvent event) override;
-    void record_token_use(TokenUse use) override;
+    void record_token_use(const TokenUse& use) override;
 
 private:
     store::AuditStore& store_;

@@ -58,10 +58,19 @@ std::string_view audit_reason(auth::AuthFailure failure) {
     return "unknown";
 }
 
-std::string user_agent_of(const Request& request) {
-    auto agent = request.find(beast_http::field::user_agent);
+std::string_view user_agent_text(const Request& request, std::string& storage) {
+    auto agent = find_field(request, beast_http::field::user_agent);
+    if (agent == request.end()) return {};
     // Header values may hold bytes that are not UTF-8; the audit log keeps text.
-    return agent == request.end() ? std::string() : auth::decode_utf8_or_latin1(agent->value());
+    std::string_view value = agent->value();
+    if (util::is_valid_utf8(value)) return value;
+    storage = auth::decode_utf8_or_latin1(value);
+    return storage;
+}
+
+std::string user_agent_of(const Request& request) {
+    std::string storage;
+    return std::string(user_agent_text(request, storage));
 }
 
 Response auth_failure_response(const auth::AuthResult& result, const std::string& realm) {
@@ -147,9 +156,10 @@ void Pipeline::record_authentication(const Exchange& exchange, const auth::AuthR
     // only counted; every other decision gets its own row.
     const auth::Principal* principal = result.principal ? &*result.principal : nullptr;
     if (principal && principal->token_id) {
+        std::string decoded_agent;
         audit_.record_token_use(audit::TokenUse{*principal->token_id, principal->company.id, principal->user.username,
-                                                std::string(auth::to_string(principal->method)),
-                                                exchange.client_address, user_agent_of(exchange.request)});
+                                                auth::to_string(principal->method), exchange.client_address,
+                                                user_agent_text(exchange.request, decoded_agent)});
         return;
     }
 

@@ -76,7 +76,11 @@ private:
 // API's error response carries.
 std::string_view audit_reason(auth::AuthFailure failure);
 
-// The User-Agent header as text for the audit log, or an empty string.
+// The User-Agent header as text for the audit log, or an empty string: the
+// value itself when it is UTF-8, or else its Latin-1 decoding in `storage`.
+std::string_view user_agent_text(const Request& request, std::string& storage);
+
+// user_agent_text() as a string of its own.
 std::string user_agent_of(const Request& request);
 
 // Maps an exception thrown while handling `exchange` to its error response

@@ -45,13 +45,13 @@ AuditLog::Options slow_flush() {
     return options;
 }
 
-TokenUse use_of(std::int64_t token_id, std::string address) {
+TokenUse use_of(std::int64_t token_id, std::string_view address) {
     TokenUse use;
     use.token_id = token_id;
     use.company_id = 1;
     use.username = "alice";
     use.method = "token";
-    use.client_address = std::move(address);
+    use.client_address = address;
     use.user_agent = "curl/8";
     return use;
 }
@@ -100,6 +100,38 @@ TEST(AuditLog, TokenUsesFoldIntoCounter) {
     EXPECT_EQ(store.uses[0].client_address, "192.0.2.1");
     ASSERT_EQ(store.last_uses.size(), 1u);
     EXPECT_EQ(store.last_uses[0].used_at, format_utc(minute + std::chrono::seconds(49)));
+}
+
+TEST(AuditLog, TokenUseTextsAreCopied) {
+    // TokenUse carries views, so the log must copy the texts it keeps.
+    MemoryAuditStore store;
+    AuditLog log(store, slow_flush());
+    {
+        std::string username = "carol";
+        std::string method = "access-token";
+        std::string address = "198.51.100.7";
+        std::string agent = "integration/2.1 (nightly export)";
+        TokenUse use;
+        use.token_id = 4;
+        use.company_id = 2;
+        use.username = username;
+        use.method = method;
+        use.client_address = address;
+        use.user_agent = agent;
+        log.record_token_use(use);
+        for (std::string* text : {&username, &method, &address, &agent}) text->assign(text->size(), 'x');
+        log.record_token_use(use);
+    }
+    log.stop();
+
+    ASSERT_EQ(store.uses.size(), 2u);
+    auto& first = store.uses[0].username == "carol" ? store.uses[0] : store.uses[1];
+    EXPECT_EQ(first.username, "carol");
+    EXPECT_EQ(first.method, "access-token");
+    EXPECT_EQ(first.client_address, "198.51.100.7");
+    EXPECT_EQ(first.user_agent, "integration/2.1 (nightly export)");
+    EXPECT_EQ(first.count, 1);
+    EXPECT_EQ(first.company_id, 2);
 }
 
 TEST(AuditLog, TokenUsesSplitByAddressAndMinute) {
@@ -270,7 +302,8 @@ TEST(AuditLog, LongUserAgentIsCut) {
     event.user_agent = std::string(1000, 'a');
     log.record(event);
     auto use = use_of(1, "192.0.2.1");
-    use.user_agent = std::string(1000, 'b');
+    std::string long_agent(1000, 'b');
+    use.user_agent = long_agent;
     log.record_token_use(use);
     log.stop();
 
