@@ -1,10 +1,10 @@
 #include <boost/json/object.hpp>
 
-#include <algorithm>
 #include <optional>
 #include <string_view>
 
 #include "api/services.hpp"
+#include "auth/access_token.hpp"
 #include "auth/authorization_header.hpp"
 
 namespace openbar::api {
@@ -14,10 +14,9 @@ namespace {
 // and `_`, so the body is built without a JSON serializer. A token with
 // any other character goes through Boost.JSON.
 http::Response token_response(std::string_view token) {
-    bool plain = std::all_of(token.begin(), token.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-    });
-    if (!plain) {
+    // A token of openbar's format is letters, digits and `_`, which JSON
+    // strings hold as they are; anything else goes through the serializer.
+    if (!auth::has_access_token_shape(token)) {
         auto response = http::json_response(http::Status::ok, boost::json::object{{"token", token}});
         response.set(http::beast_http::field::cache_control, "no-store");
         return response;

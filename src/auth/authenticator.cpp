@@ -66,7 +66,7 @@ std::size_t Authenticator::VerificationHash::operator()(const Verification& veri
     return value ^ static_cast<std::size_t>(verification.credential_epoch);
 }
 
-void Authenticator::authenticate(AuthRequest request, std::function<void(AuthResult)> done) {
+void Authenticator::authenticate(AuthRequest request, std::function<void(AuthResult&&)> done) {
     if (request.authorization.empty()) {
         done(failure(AuthFailure::missing_credentials, "authentication credentials were not provided"));
         return;
@@ -111,7 +111,7 @@ AuthResult Authenticator::authenticate_token(const AuthRequest& request, std::st
 }
 
 void Authenticator::authenticate_password(AuthRequest request_value, BasicCredentials credentials,
-                                          std::function<void(AuthResult)> done_value) {
+                                          std::function<void(AuthResult&&)> done_value) {
     struct PasswordWiper {
         std::string& password;
         ~PasswordWiper() { sodium_memzero(password.data(), password.size()); }
@@ -174,7 +174,7 @@ void Authenticator::authenticate_password(AuthRequest request_value, BasicCreden
     // From here on the attempt may finish on a hashing thread.
     auto shared_request = std::make_shared<AuthRequest>(std::move(request_value));
     request = shared_request.get();
-    std::function<void(AuthResult)> done = [done = std::move(done_value), username](AuthResult result) {
+    std::function<void(AuthResult&&)> done = [done = std::move(done_value), username](AuthResult result) {
         result.method = AuthMethod::basic;
         result.username = username;
         done(std::move(result));

@@ -89,7 +89,7 @@ public:
     Authenticator(store::Store& store, AccessTokenService& tokens, const PasswordHasher& hasher, WorkerPool& hash_pool,
                   TotpService& totp, const PasswordAuthSettings& settings = {});
 
-    void authenticate(AuthRequest request, std::function<void(AuthResult)> done);
+    void authenticate(AuthRequest request, std::function<void(AuthResult&&)> done);
 
     const AuthCounters& counters() const { return counters_; }
 
@@ -99,7 +99,7 @@ private:
     // share its result instead of hashing again.
     struct Waiter {
         std::shared_ptr<AuthRequest> request;
-        std::function<void(AuthResult)> done;
+        std::function<void(AuthResult&&)> done;
         bool throttling_started = false;  // counting this attempt started a lockout
     };
     // One running verification: the credentials and the user record it
@@ -118,7 +118,7 @@ private:
     };
 
     AuthResult authenticate_token(const AuthRequest& request, std::string_view token, AuthMethod method);
-    void authenticate_password(AuthRequest request, BasicCredentials credentials, std::function<void(AuthResult)> done);
+    void authenticate_password(AuthRequest request, BasicCredentials credentials, std::function<void(AuthResult&&)> done);
     void verify_password(const Verification& verification, const std::string& account_key,
                          const std::optional<store::User>& user, const std::string& password);
     // Counts a failed password; returns true when that started a lockout.

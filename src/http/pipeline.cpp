@@ -249,7 +249,7 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         // The exchange keeps `next`, so the callback captures two pointers,
         // which std::function holds without allocating.
         exchange.admitted = std::move(next);
-        authenticator_.authenticate(std::move(auth_request), [this, &exchange](auth::AuthResult result) {
+        authenticator_.authenticate(std::move(auth_request), [this, &exchange](auth::AuthResult&& result) {
             record_authentication(exchange, result);
             Continue done = std::move(exchange.admitted);
             if (!result.principal) {
