@@ -65,7 +65,23 @@ bool decode_base64(std::string_view encoded, char* decoded) {
     std::size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with('=') ? 1 : 0;
 
     std::size_t out = 0;
-    for (std::size_t i = 0; i < encoded.size(); i += 4) {
+    // Groups before the last hold no padding: the four values are looked
+    // up together and checked with one test, since not_base64 is the only
+    // value with its top bit set.
+    std::size_t full_groups_end = encoded.size() - 4;
+    std::size_t i = 0;
+    for (; i < full_groups_end; i += 4) {
+        std::uint8_t a = base64_values[static_cast<unsigned char>(encoded[i])];
+        std::uint8_t b = base64_values[static_cast<unsigned char>(encoded[i + 1])];
+        std::uint8_t c = base64_values[static_cast<unsigned char>(encoded[i + 2])];
+        std::uint8_t d = base64_values[static_cast<unsigned char>(encoded[i + 3])];
+        if ((a | b | c | d) & 0x80) return false;
+        std::uint32_t group = std::uint32_t{a} << 18 | std::uint32_t{b} << 12 | std::uint32_t{c} << 6 | d;
+        decoded[out++] = static_cast<char>(group >> 16);
+        decoded[out++] = static_cast<char>(group >> 8);
+        decoded[out++] = static_cast<char>(group);
+    }
+    for (; i < encoded.size(); i += 4) {
         bool last = i + 4 == encoded.size();
         std::uint32_t group = 0;
         for (std::size_t j = 0; j < 4; ++j) {

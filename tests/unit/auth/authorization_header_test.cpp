@@ -1,6 +1,7 @@
 #include "auth/authorization_header.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -79,6 +80,32 @@ TEST(AuthorizationHeader, BasicByteBoundaries) {
     EXPECT_EQ(password_of(basic(":x")), "<malformed>");                     // empty user-id
     std::string long_password(600, 'p');                                    // larger than the stack buffer
     EXPECT_EQ(password_of(basic("u:" + long_password)), long_password);
+}
+
+TEST(AuthorizationHeader, BasicDecodesEveryLengthAndPosition) {
+    // Credentials of every length up to five groups, encoded by libsodium;
+    // then each position of each encoding replaced by a character outside
+    // the base64 alphabet.
+    for (std::size_t length = 2; length <= 16; ++length) {
+        std::string credentials = "u:";
+        for (std::size_t i = 2; i < length; ++i) credentials += static_cast<char>('!' + (i * 7) % 90);
+        std::string encoded(sodium_base64_ENCODED_LEN(credentials.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+        sodium_bin2base64(encoded.data(), encoded.size(), reinterpret_cast<const unsigned char*>(credentials.data()),
+                          credentials.size(), sodium_base64_VARIANT_ORIGINAL);
+        encoded.pop_back();  // the terminating NUL
+
+        auto parsed = parse_authorization("Basic " + encoded);
+        ASSERT_TRUE(std::holds_alternative<BasicCredentials>(parsed)) << encoded;
+        EXPECT_EQ(std::get<BasicCredentials>(parsed).user_id, "u");
+        EXPECT_EQ(std::get<BasicCredentials>(parsed).password, credentials.substr(2)) << encoded;
+
+        for (std::size_t i = 0; i < encoded.size(); ++i) {
+            std::string broken = encoded;
+            broken[i] = '*';
+            EXPECT_TRUE(std::holds_alternative<MalformedAuthorization>(parse_authorization("Basic " + broken)))
+                << broken;
+        }
+    }
 }
 
 TEST(AuthorizationHeader, MalformedInputs) {
