@@ -62,8 +62,10 @@ private:
     // extra_contexts_, which its work guard keeps running until the server
     // stops. With one thread per io_context, the steps of a connection need
     // no strand and wake no other thread.
-    boost::asio::io_context io_{1};
+    // extra_contexts_ comes first so that it is destroyed last: a pending
+    // accept in io_ holds a socket of the next connection's context.
     std::vector<std::unique_ptr<boost::asio::io_context>> extra_contexts_;
+    boost::asio::io_context io_{1};
     std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_guards_;
     std::size_t next_context_ = 0;  // touched only by the accept handler
     boost::asio::ip::tcp::acceptor acceptor_;

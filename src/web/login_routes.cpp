@@ -160,20 +160,15 @@ void submit_login_form(const std::shared_ptr<WebContext>& context, Exchange& exc
         return;
     }
 
-    auth::AuthRequest request;
-    request.company = *exchange.company;
-    std::string authorization = basic_authorization(view->username, password);
-    request.authorization.push_back(authorization);
-    sodium_memzero(password.data(), password.size());
-    request.client_address = exchange.client_address;
-
     // The callback may run on a hashing thread; the exchange outlives it
     // because the connection waits for this response.
-    context->services.authenticator.authenticate(
-        std::move(request), [context, &exchange, respond, view = std::move(*view)](auth::AuthResult result) {
-            respond(render_or_error_page(exchange, [&] { return finish_sign_in(*context, exchange, view, result); }));
-        });
-    sodium_memzero(authorization.data(), authorization.size());
+    std::string username = view->username;
+    authenticate_form(exchange, context->services.authenticator, username, password, respond,
+                      [context, &exchange, respond, view = std::move(*view)](auth::AuthResult&& result) {
+                          respond(render_or_error_page(
+                              exchange, [&] { return finish_sign_in(*context, exchange, view, result); }));
+                      });
+    sodium_memzero(password.data(), password.size());
 }
 
 Response sign_out(WebContext& context, Exchange& exchange) {

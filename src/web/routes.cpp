@@ -30,6 +30,10 @@ http::Handler page_handler(std::function<http::Response(http::Exchange&)> handle
     };
 }
 
+namespace {
+
+// The Authorization header value that Basic authentication with these
+// credentials would send.
 std::string basic_authorization(std::string_view username, std::string_view password) {
     std::string credentials;
     credentials.reserve(username.size() + 1 + password.size());
@@ -42,6 +46,30 @@ std::string basic_authorization(std::string_view username, std::string_view pass
     encoded.resize(encoded.size() - 1);  // drop the terminating NUL
     sodium_memzero(credentials.data(), credentials.size());
     return "Basic " + encoded;
+}
+
+}  // namespace
+
+void authenticate_form(const http::Exchange& exchange, auth::Authenticator& authenticator, std::string_view username,
+                       std::string_view password, const http::Respond& respond,
+                       std::function<void(auth::AuthResult&&)> done) {
+    std::string authorization = basic_authorization(username, password);
+    struct Wiper {
+        std::string& text;
+        ~Wiper() { sodium_memzero(text.data(), text.size()); }
+    } wiper{authorization};
+
+    auth::AuthRequest request;
+    request.company = *exchange.company;
+    request.authorization.push_back(authorization);
+    request.client_address = exchange.client_address;
+    try {
+        authenticator.authenticate(std::move(request), std::move(done));
+    } catch (...) {
+        // Thrown only before `done` runs, as the pipeline relies on too.
+        auto error = std::current_exception();
+        respond(render_or_error_page(exchange, [&]() -> http::Response { std::rethrow_exception(error); }));
+    }
 }
 
 std::optional<ActiveSession> session_for_post(WebContext& context, const http::Exchange& exchange,

@@ -152,16 +152,10 @@ void change_password(const std::shared_ptr<WebContext>& context, Exchange& excha
 
     // The current password goes through the Authenticator like a sign-in,
     // so guesses here are throttled the same way.
-    auth::AuthRequest request;
-    request.company = *exchange.company;
-    std::string authorization = basic_authorization(active->user.username, current_password);
-    request.authorization.push_back(authorization);
-    sodium_memzero(current_password.data(), current_password.size());
-    request.client_address = exchange.client_address;
-
-    context->services.authenticator.authenticate(
-        std::move(request),
-        [context, &exchange, respond, active = std::move(*active), new_password](auth::AuthResult result) {
+    std::string username = active->user.username;
+    authenticate_form(
+        exchange, context->services.authenticator, username, current_password, respond,
+        [context, &exchange, respond, active = std::move(*active), new_password](auth::AuthResult&& result) {
             using auth::AuthFailure;
             // A TOTP account reports totp_required after a correct password.
             bool password_correct = result.principal || result.failure == AuthFailure::totp_required;
@@ -194,7 +188,7 @@ void change_password(const std::shared_ptr<WebContext>& context, Exchange& excha
             respond(password_form_error_page(*context, exchange, active, Status::bad_request,
                                              "The current password is incorrect.", std::nullopt));
         });
-    sodium_memzero(authorization.data(), authorization.size());
+    sodium_memzero(current_password.data(), current_password.size());
 }
 
 }  // namespace

@@ -31,11 +31,15 @@ http::Response render_or_error_page(const http::Exchange& exchange, const std::f
 // Wraps a synchronous page handler with render_or_error_page().
 http::Handler page_handler(std::function<http::Response(http::Exchange&)> handler);
 
-// The Authorization header value that Basic authentication with these
-// credentials would send. The sign-in form goes through the Authenticator
-// with it, so a form sign-in is verified, throttled and bounded by the
-// hashing queue exactly like an API request with Basic credentials.
-std::string basic_authorization(std::string_view username, std::string_view password);
+// Checks a username and password from a form with the Authenticator, as
+// Basic credentials, so a form sign-in is verified, throttled and bounded by
+// the hashing queue exactly like an API request. `done` may run on a hashing
+// thread. A store error during the check calls `respond` with the HTML error
+// page instead. The Basic text built from the password is wiped
+// however the check ends.
+void authenticate_form(const http::Exchange& exchange, auth::Authenticator& authenticator, std::string_view username,
+                       std::string_view password, const http::Respond& respond,
+                       std::function<void(auth::AuthResult&&)> done);
 
 // The redirect after a completed sign-in: sets the session cookie and
 // deletes the login form's cookie.

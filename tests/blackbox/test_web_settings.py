@@ -153,6 +153,24 @@ class WebSettingsTest(harness.OpenbarTestCase):
             self.assertNotIn("openbar_session", browser.cookies)
         self.assertEqual(self.session_rows(), [])
 
+    def test_unreadable_database_gives_html_503(self):
+        # The password check reads the user from the database. When that
+        # read fails, the sign-in form still gets an HTML page, not the
+        # API's JSON error.
+        self.start()
+        browser = Browser(self.openbar)
+        page = browser.request("GET", "/login/")
+        form = {"csrf_token": csrf_from(page.body), "username": USERNAME, "password": PASSWORD}
+        os.truncate(self.openbar.database, 8192)
+        if os.path.exists(self.openbar.database + "-wal"):
+            os.truncate(self.openbar.database + "-wal", 0)
+        time.sleep(1.2)  # past the identity cache's default time limit of 1 s
+        reply = browser.request("POST", "/login/", form=form)
+        self.assertEqual(reply.status, 503, reply.body)
+        self.assertTrue(reply.header("Content-Type").startswith("text/html"), reply.header("Content-Type"))
+        self.assertIn("The service is temporarily unavailable. Try again shortly.", reply.body)
+        self.assertNotIn("openbar_session", browser.cookies)
+
     def test_sign_in_without_login_cookie_is_forbidden(self):
         self.start()
         page = Browser(self.openbar).request("GET", "/login/")
