@@ -169,7 +169,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& options) {
         ->capture_default_str();
     serve_command->add_option("--base-domain", config.base_domain, "Tenants are served at COMPANY.BASE_DOMAIN")
         ->capture_default_str();
-    serve_command->add_option("--threads", config.threads, "Network threads (0: one per core)")
+    serve_command->add_option("--threads", config.threads, "Network threads (0: two per core)")
         ->check(CLI::Range(0u, 1024u))
         ->capture_default_str();
     serve_command->add_option("--max-header-bytes", config.max_header_bytes, "Largest request header, in bytes (431 above)")

@@ -13,7 +13,7 @@ struct ServerConfig {
     std::string listen_host = "127.0.0.1";
     unsigned short listen_port = 8080;
     std::string base_domain = "localhost";
-    unsigned threads = 0;  // 0 means the number of cores
+    unsigned threads = 0;  // network threads; 0 means two per core
 
     // HTTP limits.
     std::size_t max_header_bytes = 16 * 1024;

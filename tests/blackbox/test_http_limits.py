@@ -1,7 +1,9 @@
 """Each connection-level limit of `openbar serve` is enforced with a clear status."""
 
 import json
+import os
 import re
+import signal
 import socket
 import time
 
@@ -240,6 +242,13 @@ class HttpLimitsTest(harness.OpenbarTestCase):
         self.assertEqual(reply.count(b"HTTP/1.1 "), 1, reply)
         self.assertTrue(reply.startswith(b"HTTP/1.1 200 OK\r\n"), reply)
         self.assertEqual(self.openbar.request("GET", "/healthz", host="localhost").status, 200)
+
+    def test_default_is_two_network_threads_per_core(self):
+        self.openbar.start()
+        self.assertIn(f"serving connections on {2 * os.cpu_count()} network threads", self.openbar.server_log())
+        self.openbar.stop(signal.SIGTERM)
+        self.openbar.start("--threads", "3")
+        self.assertIn("serving connections on 3 network threads", self.openbar.server_log())
 
     def test_invalid_limit_values_are_rejected_at_start(self):
         for flag, value in [("--threads", "100000"), ("--hash-threads", "5000"),("--max-header-bytes", "10"), ("--max-connections", "0"), ("--header-timeout", "-1"),
