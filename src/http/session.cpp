@@ -217,8 +217,9 @@ void Session<Stream>::read_header() {
 }
 
 // Does what beast::http::async_read_header does, with one plain socket read
-// per step: Beast's composed operations cost about as much per request as
-// parsing the header itself.
+// per step: Beast's composed operations, which track work on the executor
+// and post their completion, cost about 500 instructions per request
+// (bench/profile).
 template <class Stream>
 void Session<Stream>::parse_header() {
     if (buffer_.size() > 0) {
