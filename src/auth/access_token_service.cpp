@@ -73,8 +73,8 @@ std::optional<store::TokenOwner> AccessTokenService::find_owner(std::int64_t com
     if (!owner) {
         // The checksum keeps mistyped tokens away from the database. A cached
         // owner was first found by a token that passed it, so a hit skips the
-        // CRC-32, which took as much CPU time as the HMAC in a perf profile of
-        // token requests (probably because its tables fall out of the cache).
+        // CRC-32. In a perf profile of token requests the CRC-32 took as much
+        // CPU time as the HMAC, probably because its tables fall out of the cache.
         if (!access_token_checksum_matches(token)) {
             return std::nullopt;
         }

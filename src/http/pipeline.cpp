@@ -247,7 +247,7 @@ void Pipeline::admit(Exchange& exchange, Continue next) {
         add_header_values(request, beast_http::field::unknown, "Custobar-TOTP-Code", auth_request.totp_codes);
         auth_request.client_address = exchange.client_address;
         // The exchange keeps `next`, so the callback captures two pointers,
-        // which std::function holds without allocating.
+        // which std::function stores without allocating.
         exchange.admitted = std::move(next);
         authenticator_.authenticate(std::move(auth_request), [this, &exchange](auth::AuthResult&& result) {
             record_authentication(exchange, result);

@@ -63,7 +63,7 @@ private:
     // stops. With one thread per io_context, the steps of a connection need
     // no strand and wake no other thread.
     // extra_contexts_ comes first so that it is destroyed last: a pending
-    // accept in io_ holds a socket of the next connection's context.
+    // accept in io_ owns a socket of the next connection's context.
     std::vector<std::unique_ptr<boost::asio::io_context>> extra_contexts_;
     boost::asio::io_context io_{1};
     std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_guards_;

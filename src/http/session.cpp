@@ -39,8 +39,8 @@ Socket& tcp_layer(Stream& stream) {
 // serializer writes for a string body with a Content-Length, built with
 // plain appends: Beast's buffer sequence machinery cost more per response
 // than the whole token check.
-// `connection` is the value of a Connection field to add, or empty for none;
-// `content_length` is written as a Content-Length field when set.
+// `connection` is the value of a Connection field to add, or empty for none.
+// `content_length`, when set, is written as a Content-Length field.
 void serialize_header(const Response& response, std::string_view connection,
                       std::optional<std::size_t> content_length, std::string& header) {
     header.clear();
@@ -74,7 +74,7 @@ void serialize_header(const Response& response, std::string_view connection,
     header += "\r\n";
 }
 
-// True when the status allows a body (RFC 9110 sections 6.4.1, 15.3.5 and 15.4.5).
+// True when the status allows a body: anything but 1xx, 204 and 304.
 bool status_allows_body(const Response& response) {
     auto status = response.result_int();
     return status >= 200 && status != 204 && status != 304;
@@ -135,8 +135,8 @@ std::optional<ApiError> transfer_encoding_error(const Request& request) {
 // Bytes requested from the socket per read while a request body arrives (Beast
 // reads at most 64 KiB at a time), and the most a waiting connection keeps.
 constexpr std::size_t body_read_bytes = 64 * 1024;
-// The most bytes requested from the socket per read while a header arrives,
-// as Beast's own header reads do.
+// The maximum bytes requested from the socket per read while a header
+// arrives, the same as Beast's own header reads.
 constexpr std::size_t header_read_bytes = 64 * 1024;
 constexpr std::size_t idle_buffer_bytes = 4 * 1024;
 
@@ -235,7 +235,7 @@ void Session<Stream>::parse_header() {
     stream_.async_read_some(space, [self = self()](beast::error_code error, std::size_t bytes) {
         self->buffer_.commit(bytes);
         if (error == net::error::eof) {
-            // A connection closed between requests ends quietly; one closed
+            // A connection closed between requests ends quietly. One closed
             // inside a header gets the parser's verdict on what arrived.
             if (self->parser_->got_some()) {
                 error = {};
@@ -412,8 +412,8 @@ void Session<Stream>::send(Response response, bool close_after) {
     } else {
         response.keep_alive(!close);
     }
-    // A response without framing fields, the usual case, gets its
-    // Content-Length written straight into the header; any other goes
+    // A response without framing fields (the usual case) gets its
+    // Content-Length written straight into the header. Any other goes
     // through prepare_payload(), which also drops a body where the status
     // allows none.
     std::optional<std::size_t> content_length;
