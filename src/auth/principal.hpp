@@ -24,7 +24,10 @@ public:
     TokenText() = default;
     // Throws std::length_error for text longer than an access token.
     explicit TokenText(std::string_view token) : size_(token.size()) {
-        if (token.size() > chars_.size()) throw std::length_error("longer than an access token");
+        if (token.size() > chars_.size()) {
+            throw std::length_error("token text of " + std::to_string(token.size()) + " bytes exceeds the " +
+                                    std::to_string(chars_.size()) + " bytes of an access token");
+        }
         std::copy(token.begin(), token.end(), chars_.begin());
     }
 

@@ -66,8 +66,8 @@ private:
     // created by the CLI while the server runs is seen at once.
     std::mutex companies_mutex_;
     std::unordered_map<std::string, store::Company> companies_;
-    // Tells this pipeline's entries in the per-thread Host cache from those
-    // of another one that had the same address (tests create many).
+    // Distinguishes this pipeline's entries in the per-thread Host cache from
+    // those of an earlier pipeline at the same address (tests create many).
     const std::uint64_t instance_ = next_instance_.fetch_add(1);
     static inline std::atomic<std::uint64_t> next_instance_{1};
 };

@@ -102,7 +102,7 @@ public:
 
     // Finds the user whose current token has this lookup hash, within one company only.
     virtual std::optional<TokenOwner> find_token_owner(std::int64_t company_id, std::span<const std::uint8_t> lookup_hash) = 0;
-    // Returns what find_token_owner() would when the store has the answer in
+    // Returns what find_token_owner() would when the store has that owner in
     // memory, and nothing otherwise. It never reads the database, so a store
     // without a cache always returns nothing.
     virtual std::optional<TokenOwner> find_cached_token_owner(std::int64_t /*company_id*/,

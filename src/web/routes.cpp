@@ -66,7 +66,8 @@ void authenticate_form(const http::Exchange& exchange, auth::Authenticator& auth
     try {
         authenticator.authenticate(std::move(request), std::move(done));
     } catch (...) {
-        // Thrown only before `done` runs, as the pipeline relies on too.
+        // authenticate() throws only before it calls `done`, which the
+        // pipeline relies on too, so `respond` runs once.
         auto error = std::current_exception();
         respond(render_or_error_page(exchange, [&]() -> http::Response { std::rethrow_exception(error); }));
     }
